@@ -1,0 +1,273 @@
+"""The ``inframind`` command. Each subcommand only parses options and calls library code.
+
+Imports of heavy parts happen inside the commands, so ``inframind exporter`` on a monitored host never
+loads the analyzer's stack, and ``--help`` is instant.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+from collections.abc import Callable
+from typing import Any, NoReturn
+
+import click
+
+from inframind import __version__
+from inframind.config import ROLES, Config, load_config
+from inframind.schema import ConfigError, HostPort
+
+CONFIG_HELP = "YAML config file (default: ./inframind.yml if present, else built-in defaults)."
+
+
+def _fail(message: str, code: int = 1) -> NoReturn:
+    click.echo(message, err=True)
+    sys.exit(code)
+
+
+def _load(path: str | None) -> Config:
+    try:
+        return load_config(path)
+    except ConfigError as exc:
+        _fail(f"configuration error:\n{exc}")
+
+
+def _listen_option(what: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    return click.option("--listen", metavar="HOST:PORT", help=f"Address {what} listens on (overrides config).")
+
+
+def _parse_listen(value: str | None) -> HostPort | None:
+    if value is None:
+        return None
+    try:
+        return HostPort.parse(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--listen") from None
+
+
+def _setup_logging(config: Config, level: str | None) -> None:
+    from inframind.logsetup import setup_logging
+
+    setup_logging(level or config.log.level, config.log.format)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
+@click.version_option(__version__, prog_name="inframind")
+def main() -> None:
+    """InfraMind Monitor: collect metrics and logs, watch them with rules, explain what breaks.
+
+    Start everything locally with `inframind up`; run `inframind COMMAND --help` for details.
+    """
+
+
+@main.command()
+def version() -> None:
+    """Print the version."""
+    click.echo(f"inframind {__version__}")
+
+
+# ---------------------------------------------------------------- config
+
+
+@main.group("config")
+def config_group() -> None:
+    """Validate and show configuration."""
+
+
+@config_group.command("check")
+@click.option("--config", "config_path", metavar="FILE", help=CONFIG_HELP)
+def config_check(config_path: str | None) -> None:
+    """Validate the config (and the web config and inventory it names) without starting anything."""
+    from inframind.checks import check_config
+
+    try:
+        summary = check_config(config_path)
+    except ConfigError as exc:
+        _fail(f"configuration error:\n{exc}")
+    click.echo(summary)
+
+
+@config_group.command("show")
+@click.option("--config", "config_path", metavar="FILE", help=CONFIG_HELP)
+def config_show(config_path: str | None) -> None:
+    """Print the effective config (file + environment + defaults) as YAML. Secrets show as references."""
+    import yaml
+
+    from inframind.schema import to_plain
+
+    config = _load(config_path)
+    click.echo(yaml.safe_dump(to_plain(config), sort_keys=False), nl=False)
+
+
+# ---------------------------------------------------------------- exporter
+
+
+def _collector_flags(func: Callable[..., Any]) -> Callable[..., Any]:
+    from inframind.exporters.registry import AVAILABLE
+
+    for spec in reversed(AVAILABLE):
+        state = "on" if spec.default else "off"
+        func = click.option(
+            f"--collector.{spec.name}/--no-collector.{spec.name}",
+            f"collector_{spec.name}",
+            default=None,
+            help=f"{spec.help} (default {state}).",
+        )(func)
+    return func
+
+
+@main.command()
+@click.option("--config", "config_path", metavar="FILE", help=CONFIG_HELP)
+@_listen_option("the exporter")
+@click.option(
+    "--web.config.file",
+    "web_config_file",
+    metavar="FILE",
+    help="TLS and basic auth config, in the Prometheus exporter-toolkit format.",
+)
+@click.option("--path.procfs", "procfs", metavar="DIR", help="procfs mount point (default /proc).")
+@click.option("--path.sysfs", "sysfs", metavar="DIR", help="sysfs mount point (default /sys).")
+@click.option("--path.rootfs", "rootfs", metavar="DIR", help="rootfs mount point (default /).")
+@click.option("--path.udev.data", "udev_data", metavar="DIR", help="udev data path (default /run/udev/data).")
+@click.option("--log.level", "log_level", type=click.Choice(["debug", "info", "warning", "error"]))
+@_collector_flags
+def exporter(
+    config_path: str | None,
+    listen: str | None,
+    web_config_file: str | None,
+    procfs: str | None,
+    sysfs: str | None,
+    rootfs: str | None,
+    udev_data: str | None,
+    log_level: str | None,
+    **collector_flags: bool | None,
+) -> None:
+    """Run the host exporter: node_exporter-compatible metrics (and SMART) on /metrics.
+
+    Collectors are switched with --collector.NAME / --no-collector.NAME, or `exporter.collectors` in config.
+    """
+    from inframind.exporters.app import build_exporter, run_exporter
+
+    config = _load(config_path)
+    paths = {
+        k: v
+        for k, v in {"procfs": procfs, "sysfs": sysfs, "rootfs": rootfs, "udev_data": udev_data}.items()
+        if v is not None
+    }
+    if paths:
+        exporter_cfg = dataclasses.replace(config.exporter, paths=dataclasses.replace(config.exporter.paths, **paths))
+        config = _with(config, exporter=exporter_cfg)
+    flags = {k.removeprefix("collector_"): v for k, v in collector_flags.items() if v is not None}
+    _setup_logging(config, log_level)
+    try:
+        app = build_exporter(config, flags, _parse_listen(listen), web_config_file)
+        app.http.bind()
+    except ConfigError as exc:
+        _fail(f"configuration error:\n{exc}")
+    except OSError as exc:
+        _fail(f"error: {exc.strerror or exc}")
+    run_exporter(app)
+
+
+def _with(config: Config, **changes: Any) -> Config:
+    new = dataclasses.replace(config, **changes)
+    object.__setattr__(new, "origin", config.origin)
+    return new
+
+
+# ---------------------------------------------------------------- analyzer
+
+
+@main.command()
+@click.option("--config", "config_path", metavar="FILE", help=CONFIG_HELP)
+@_listen_option("the analyzer API")
+@click.option("--log.level", "log_level", type=click.Choice(["debug", "info", "warning", "error"]))
+def analyzer(config_path: str | None, listen: str | None, log_level: str | None) -> None:
+    """Run the analyzer: REST API (OpenAPI at /docs), /health and /metrics."""
+    from inframind.analyzer.service import run_analyzer
+
+    config = _load(config_path)
+    _setup_logging(config, log_level)
+    try:
+        run_analyzer(config, _parse_listen(listen))
+    except ConfigError as exc:
+        _fail(f"configuration error:\n{exc}")
+    except OSError as exc:
+        _fail(f"error: {exc}")
+
+
+# ---------------------------------------------------------------- local stack
+
+
+@main.command()
+@click.option("--config", "config_path", metavar="FILE", help=CONFIG_HELP)
+@_listen_option("the analyzer API of the stack")
+@click.option("--log.level", "log_level", type=click.Choice(["debug", "info", "warning", "error"]))
+def up(config_path: str | None, listen: str | None, log_level: str | None) -> None:
+    """Start the local stack on 127.0.0.1: VictoriaMetrics, vmalert, Alertmanager, exporter, analyzer.
+
+    Data lives under ./var/ (stack.data_dir). Ctrl-C stops everything; a crashed child is restarted with backoff.
+    """
+    from inframind.stack import StackError, run_stack
+
+    config = _load(config_path)
+    _setup_logging(config, log_level)
+    try:
+        code = run_stack(config, config_path=config_path, analyzer_listen=_parse_listen(listen))
+    except ConfigError as exc:
+        _fail(f"configuration error:\n{exc}")
+    except StackError as exc:
+        _fail(f"error: {exc}")
+    sys.exit(code)
+
+
+# ---------------------------------------------------------------- inventory
+
+
+@main.group("inventory")
+def inventory_group() -> None:
+    """Work with the inventory (assets and their dependencies)."""
+
+
+@inventory_group.command("check")
+@click.argument("path", required=False)
+@click.option("--config", "config_path", metavar="FILE", help=CONFIG_HELP)
+def inventory_check(path: str | None, config_path: str | None) -> None:
+    """Validate an inventory file (default: the one named by the config's `inventory:`)."""
+    from inframind.inventory import load_inventory
+
+    if path is None:
+        path = _load(config_path).inventory
+        if path is None:
+            _fail("no inventory given: pass a PATH or set `inventory:` in the config")
+    try:
+        inventory = load_inventory(path)
+    except ConfigError as exc:
+        _fail(f"inventory error:\n{exc}")
+    click.echo(f"{path}: OK, {len(inventory.assets)} assets, {len(inventory.edges)} dependencies")
+
+
+# ---------------------------------------------------------------- tokens
+
+
+@main.group("tokens")
+def tokens_group() -> None:
+    """API tokens for the analyzer."""
+
+
+@tokens_group.command("generate")
+@click.option("--name", required=True, help="A name for the token (shown in logs and audit, never the token).")
+@click.option("--role", type=click.Choice(ROLES), default="viewer", show_default=True)
+@click.option("--tenant", default="default", show_default=True)
+def tokens_generate(name: str, role: str, tenant: str) -> None:
+    """Create a random token; prints it once and the config entry that holds only its hash."""
+    from inframind.tokens import generate_token
+
+    token, hashed = generate_token()
+    click.echo(f"token (shown once, keep it secret): {token}", err=True)
+    click.echo("add to inframind.yml under analyzer.tokens:")
+    click.echo(f"  - name: {name}\n    hash: {hashed}\n    role: {role}\n    tenant: {tenant}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
