@@ -59,7 +59,7 @@ def build_exporter(
     web_file = web_config_file or exporter_cfg.web_config_file
     web = load_web_config(web_file) if web_file else WebConfig()
     collectors = CollectorSet(build_collectors(exporter_cfg, names), namespace="node")
-    registry = CollectorRegistry(auto_describe=False)
+    registry = CollectorRegistry(auto_describe=False, support_collectors_without_names=True)
     registry.register(collectors)
     registry.register(BuildInfo())
     registry.register(ProcessCollector(registry=None))

@@ -1,0 +1,113 @@
+"""The analyzer's HTTP API: one FastAPI app built by :func:`create_app`; later features add routers to it.
+
+Every route declares its access policy (see :mod:`.auth`); OpenAPI is served at /docs and /openapi.json.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
+from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
+
+from inframind import __version__
+from inframind.analyzer.auth import Principal, TokenAuthenticator, current_principal, make_authorize, policy
+from inframind.config import AnalyzerConfig
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass
+class Deps:
+    """What the app needs from outside; tests pass their own (a fresh registry, a fixed clock)."""
+
+    registry: CollectorRegistry = field(default_factory=lambda: CollectorRegistry(auto_describe=True))
+    clock: Callable[[], dt.datetime] = _utcnow
+
+
+@dataclass
+class _Metrics:
+    requests: Counter
+    auth_failures: Counter
+
+
+def _register_metrics(registry: CollectorRegistry) -> _Metrics:
+    info = Gauge("inframind_analyzer_build_info", "The analyzer's version, always 1.", ["version"], registry=registry)
+    info.labels(__version__).set(1)
+    Gauge("inframind_analyzer_start_time_seconds", "Unix time the analyzer started.", registry=registry).set(
+        time.time()
+    )
+    return _Metrics(
+        requests=Counter(
+            "inframind_analyzer_http_requests",
+            "API requests by route template, method and status code.",
+            ["route", "method", "code"],
+            registry=registry,
+        ),
+        auth_failures=Counter(
+            "inframind_analyzer_auth_failures",
+            "Refused API requests by reason (missing_token, unknown_token, expired_token, forbidden, no_policy).",
+            ["reason"],
+            registry=registry,
+        ),
+    )
+
+
+def _core_router(settings: AnalyzerConfig, deps: Deps, started: dt.datetime) -> APIRouter:
+    router = APIRouter()
+
+    @router.get("/health", openapi_extra=policy("public"), tags=["operations"])
+    def health() -> dict[str, Any]:
+        """Liveness: answers while the process serves requests."""
+        return {
+            "status": "ok",
+            "version": __version__,
+            "uptime_seconds": round((deps.clock() - started).total_seconds(), 3),
+        }
+
+    metrics_policy = policy("public" if settings.public_metrics else "viewer")
+
+    @router.get("/metrics", openapi_extra=metrics_policy, tags=["operations"], response_class=Response)
+    def metrics() -> Response:
+        """The analyzer's own metrics in the Prometheus text format."""
+        return Response(generate_latest(deps.registry), media_type=CONTENT_TYPE_PLAIN_0_0_4)
+
+    @router.get("/api/v1/whoami", openapi_extra=policy("viewer"), tags=["auth"])
+    def whoami(principal: Principal = Depends(current_principal)) -> dict[str, str]:  # noqa: B008
+        """The caller's token name, role and tenant."""
+        return {"name": principal.name, "role": principal.role, "tenant": principal.tenant}
+
+    return router
+
+
+def create_app(settings: AnalyzerConfig, deps: Deps | None = None) -> FastAPI:
+    """The analyzer app; every route is behind the one authorize dependency."""
+    deps = deps or Deps()
+    metrics = _register_metrics(deps.registry)
+    authorize = make_authorize(TokenAuthenticator(settings.tokens, deps.clock), metrics.auth_failures)
+    app = FastAPI(
+        title="InfraMind analyzer",
+        version=__version__,
+        description="Findings, recommendations and operations of the InfraMind analyzer. "
+        "Authenticate with `Authorization: Bearer <token>`.",
+        dependencies=[Depends(authorize)],
+    )
+    app.include_router(_core_router(settings, deps, deps.clock()))
+
+    @app.middleware("http")
+    async def count_requests(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        response = await call_next(request)
+        route = request.scope.get("route")
+        template = getattr(route, "path", "unmatched")
+        metrics.requests.labels(template, request.method, str(response.status_code)).inc()
+        return response
+
+    app.state.deps = deps
+    return app
