@@ -82,10 +82,17 @@ class SmartSettings:
 
     smartctl: str = "smartctl"
     interval: Duration = 60.0
+    """Seconds between SMART refreshes (at least 0.5 s)."""
     rescan_interval: Duration = 600.0
     timeout: Duration = 30.0
     devices: tuple[str, ...] = ()
     """Explicit devices (``/dev/sda`` or ``/dev/sda;sat``); empty means ``smartctl --scan-open``."""
+    device_include: Regex = Regex("")
+    """Only scanned devices whose label (``sda``, ``nvme0``) matches; empty matches all."""
+    device_exclude: Regex = Regex("")
+    """Scanned devices whose label matches are skipped; empty skips none."""
+    powermode_check: Literal["never", "sleep", "standby", "idle"] = "standby"
+    """smartctl ``--nocheck``: leave disks in this power mode (or deeper) asleep instead of reading them."""
 
 
 @dataclass(frozen=True)
