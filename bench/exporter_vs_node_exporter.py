@@ -71,6 +71,11 @@ def peak_rss_mb(pid: int) -> float:
     return float("nan")
 
 
+def version_line(binary: str) -> str:
+    done = subprocess.run([binary, "--version"], capture_output=True, text=True, timeout=10)
+    return (done.stdout or done.stderr).splitlines()[0]
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     k = (len(ordered) - 1) * q
@@ -171,7 +176,7 @@ def main() -> None:
         "benchmark": "exporter_vs_node_exporter",
         "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "machine": {"cpus": psutil.cpu_count(), "python": platform.python_version(), "kernel": platform.release()},
-        "peer": subprocess.run([node_exporter, "--version"], capture_output=True, text=True).stderr.splitlines()[0],
+        "peer": version_line(node_exporter),
         "scrapes_each": args.scrapes,
         "headline": headline,
         "goal": {"latency_ratio_max": 1.0, "rss_mb_max": 40.0,

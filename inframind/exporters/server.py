@@ -101,6 +101,9 @@ class _Server(ThreadingHTTPServer):
 class _RequestHandler(BaseHTTPRequestHandler):
     server: _Server
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in separate writes; with Nagle on, a kept-alive scraper's delayed ACK
+    # adds ~40 ms to every scrape.
+    disable_nagle_algorithm = True
     server_version = "inframind"
     sys_version = ""
 
@@ -206,7 +209,8 @@ class ExporterHTTP:
         self._server.server_close()
 
     def start_background(self) -> threading.Thread:
-        self.bind()
+        if self._server is None:
+            self.bind()
         thread = threading.Thread(target=self.serve, name="exporter-http", daemon=True)
         thread.start()
         return thread

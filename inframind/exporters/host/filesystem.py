@@ -1,0 +1,195 @@
+"""Filesystem size, free space and inodes for the mounts in ``<procfs>/1/mounts``, as node_exporter 1.5.
+
+Mounts come from PID 1's table (the host's, when the exporter runs in a container), falling back to
+``<procfs>/mounts`` when ``hidepid`` hides PID 1. Mount points and filesystem types matching
+:class:`~inframind.config.FilesystemSettings`' patterns are skipped. Each mount is stat'ed at
+``<rootfs>/<mount point>``; sizes are ``f_blocks``/``f_bfree``/``f_bavail`` times ``f_bsize``, as
+node_exporter computes them (psutil's ``disk_usage`` uses other fields and reads another mount table).
+
+A hung mount (a dead NFS server) must not hang the scrape: statvfs runs on daemon worker threads and the
+scrape waits at most ``stat_timeout``. A mount whose stat has not returned is reported with
+``node_filesystem_device_error 1`` and no other series, and is not stat'ed again until that call returns,
+so one dead server costs one blocked thread, not one per scrape. A stat that fails is also
+``device_error 1``.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import queue
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass
+
+from prometheus_client.core import GaugeMetricFamily, Metric
+
+from inframind.config import ExporterConfig, FilesystemSettings, HostPaths
+from inframind.exporters.host.files import cannot_read, join, nonempty
+
+log = logging.getLogger(__name__)
+StatFn = Callable[[str], os.statvfs_result]
+LABELS = ["device", "mountpoint", "fstype"]
+
+
+@dataclass(frozen=True)
+class Mount:
+    device: str
+    mountpoint: str
+    fstype: str
+    options: str
+
+
+def parse_mounts(text: str, rootfs: str) -> list[Mount]:
+    """Mount table lines; ``\\040`` and ``\\011`` in mount points are a space and a tab (fstab(5))."""
+    mounts = []
+    for line in text.splitlines():
+        parts = line.split()
+        if len(parts) < 4:
+            continue
+        mountpoint = parts[1].replace("\\040", " ").replace("\\011", "\t")
+        if rootfs != "/":  # a mount under --path.rootfs is reported by its path inside the rootfs
+            mountpoint = mountpoint.removeprefix(rootfs) or "/"
+        mounts.append(Mount(parts[0], mountpoint, parts[2], parts[3]))
+    return mounts
+
+
+class StatWorkers:
+    """Daemon threads that run statvfs; a call that never returns holds one thread, never the process exit."""
+
+    def __init__(self, statvfs: StatFn, max_workers: int = 16) -> None:
+        self.statvfs = statvfs
+        self.max_workers = max_workers
+        self._jobs: queue.SimpleQueue[tuple[str, Future[os.statvfs_result]]] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._threads = self._idle = self._queued = 0
+
+    def submit(self, path: str) -> Future[os.statvfs_result]:
+        future: Future[os.statvfs_result] = Future()
+        with self._lock:
+            self._queued += 1
+            spawn = self._queued > self._idle and self._threads < self.max_workers
+            if spawn:
+                self._threads += 1
+        self._jobs.put((path, future))
+        if spawn:
+            threading.Thread(target=self._work, name="statvfs", daemon=True).start()
+        return future
+
+    def _work(self) -> None:
+        while True:
+            with self._lock:
+                self._idle += 1
+            path, future = self._jobs.get()
+            with self._lock:
+                self._idle -= 1
+                self._queued -= 1
+            if not future.set_running_or_notify_cancel():
+                continue
+            try:
+                future.set_result(self.statvfs(path))
+            except Exception as exc:  # noqa: BLE001 - handed to the waiting scrape, which reports it
+                future.set_exception(exc)
+
+
+class FilesystemCollector:
+    name = "filesystem"
+
+    def __init__(self, paths: HostPaths, settings: FilesystemSettings, statvfs: StatFn = os.statvfs) -> None:
+        self.mounts_path = join(paths.procfs, "1", "mounts")
+        self.fallback_path = join(paths.procfs, "mounts")
+        self.rootfs = paths.rootfs
+        self.settings = settings
+        self.workers = StatWorkers(statvfs)
+        self._stuck: set[str] = set()
+        self._lock = threading.Lock()
+
+    def _read_mounts(self) -> str:
+        for path in (self.mounts_path, self.fallback_path):
+            try:
+                with open(path, encoding="utf-8", errors="replace") as f:
+                    return f.read()
+            except FileNotFoundError:
+                continue
+            except OSError as exc:
+                raise cannot_read(self.name, path, exc.strerror or str(exc)) from None
+        raise cannot_read(self.name, self.mounts_path, f"No such file or directory (nor {self.fallback_path})")
+
+    def _selected(self) -> list[Mount]:
+        seen: set[tuple[str, str, str]] = set()
+        out = []
+        for m in parse_mounts(self._read_mounts(), self.rootfs):
+            key = (m.device, m.mountpoint, m.fstype)
+            if key in seen:  # one series per label set even if the table lists a mount twice
+                continue
+            excluded = self.settings.mount_points_exclude.search(m.mountpoint)
+            if excluded or self.settings.fs_types_exclude.search(m.fstype):
+                continue
+            seen.add(key)
+            out.append(m)
+        return out
+
+    def _unstick(self, path: str, _future: object) -> None:
+        with self._lock:
+            self._stuck.discard(path)
+        log.info("filesystem: stat of %s returned; monitoring it again", path)
+
+    def _stat_all(self, mounts: list[Mount]) -> list[os.statvfs_result | None]:
+        """statvfs per mount, None for a failed or hung one; waits at most ``stat_timeout`` in all."""
+        futures: list[tuple[str, Future[os.statvfs_result] | None]] = []
+        for m in mounts:
+            path = join(self.rootfs, m.mountpoint)
+            with self._lock:
+                stuck = path in self._stuck
+            futures.append((path, None if stuck else self.workers.submit(path)))
+        deadline = time.monotonic() + self.settings.stat_timeout
+        return [None if f is None else self._wait(path, f, deadline) for path, f in futures]
+
+    def _wait(self, path: str, future: Future[os.statvfs_result], deadline: float) -> os.statvfs_result | None:
+        try:
+            return future.result(timeout=max(0.0, deadline - time.monotonic()))
+        except (OSError, ValueError) as exc:  # the stat's own error, or TimeoutError while it still runs
+            if future.done():
+                log.debug("filesystem: stat of %s failed: %s", path, exc)
+                return None
+        with self._lock:
+            self._stuck.add(path)
+        log.warning("filesystem: stat of %s hangs (>%gs); skipping it", path, self.settings.stat_timeout)
+        future.add_done_callback(functools.partial(self._unstick, path))
+        return None
+
+    def collect(self) -> list[Metric]:
+        mounts = self._selected()
+        stats = self._stat_all(mounts)
+        families = {
+            "size": GaugeMetricFamily("node_filesystem_size_bytes", "Filesystem size in bytes.", labels=LABELS),
+            "free": GaugeMetricFamily("node_filesystem_free_bytes", "Free bytes, including reserved.", labels=LABELS),
+            "avail": GaugeMetricFamily(
+                "node_filesystem_avail_bytes", "Bytes available to unprivileged users.", labels=LABELS
+            ),
+            "files": GaugeMetricFamily("node_filesystem_files", "Inodes in the filesystem.", labels=LABELS),
+            "files_free": GaugeMetricFamily("node_filesystem_files_free", "Free inodes.", labels=LABELS),
+            "ro": GaugeMetricFamily("node_filesystem_readonly", "Whether it is mounted read-only.", labels=LABELS),
+        }
+        error = GaugeMetricFamily(
+            "node_filesystem_device_error", "Whether the filesystem could not be stat'ed.", labels=LABELS
+        )
+        for m, st in zip(mounts, stats, strict=True):
+            labels = [m.device, m.mountpoint, m.fstype]
+            error.add_metric(labels, 1.0 if st is None else 0.0)
+            if st is None:
+                continue
+            families["size"].add_metric(labels, float(st.f_blocks) * st.f_bsize)
+            families["free"].add_metric(labels, float(st.f_bfree) * st.f_bsize)
+            families["avail"].add_metric(labels, float(st.f_bavail) * st.f_bsize)
+            families["files"].add_metric(labels, float(st.f_files))
+            families["files_free"].add_metric(labels, float(st.f_ffree))
+            families["ro"].add_metric(labels, 1.0 if "ro" in m.options.split(",") else 0.0)
+        return nonempty((error, *families.values()))
+
+
+def create(config: ExporterConfig) -> FilesystemCollector:
+    return FilesystemCollector(config.paths, config.filesystem)
