@@ -36,8 +36,19 @@ import requests
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results" / "exporter.json"
-SAME_COLLECTORS = ["cpu", "loadavg", "meminfo", "filesystem", "diskstats", "netdev", "stat", "time", "hwmon",
-                   "mdadm", "uname"]
+SAME_COLLECTORS = [
+    "cpu",
+    "loadavg",
+    "meminfo",
+    "filesystem",
+    "diskstats",
+    "netdev",
+    "stat",
+    "time",
+    "hwmon",
+    "mdadm",
+    "uname",
+]
 
 
 def free_port() -> int:
@@ -72,7 +83,7 @@ def peak_rss_mb(pid: int) -> float:
 
 
 def version_line(binary: str) -> str:
-    done = subprocess.run([binary, "--version"], capture_output=True, text=True, timeout=10)
+    done = subprocess.run([binary, "--version"], check=False, capture_output=True, text=True, timeout=10)
     return (done.stdout or done.stderr).splitlines()[0]
 
 
@@ -138,13 +149,17 @@ def main() -> None:
 
     port = free_port()
     ours_url = f"http://127.0.0.1:{port}/metrics"
-    ours_proc = start([inframind, "exporter", "--listen", f"127.0.0.1:{port}", "--no-collector.smart",
-                       "--log.level", "warning"], ours_url)
+    ours_proc = start(
+        [inframind, "exporter", "--listen", f"127.0.0.1:{port}", "--no-collector.smart", "--log.level", "warning"],
+        ours_url,
+    )
     procs = [ours_proc]
     results: dict[str, Any] = {}
     try:
-        for variant, extra in (("default", []),
-                               ("same", ["--collector.disable-defaults", *(f"--collector.{c}" for c in SAME_COLLECTORS)])):
+        for variant, extra in (
+            ("default", []),
+            ("same", ["--collector.disable-defaults", *(f"--collector.{c}" for c in SAME_COLLECTORS)]),
+        ):
             nport = free_port()
             url = f"http://127.0.0.1:{nport}/metrics"
             theirs_proc = start([node_exporter, f"--web.listen-address=127.0.0.1:{nport}", *extra], url)
@@ -179,8 +194,11 @@ def main() -> None:
         "peer": version_line(node_exporter),
         "scrapes_each": args.scrapes,
         "headline": headline,
-        "goal": {"latency_ratio_max": 1.0, "rss_mb_max": 40.0,
-                 "met": headline["latency_ratio"] <= 1.0 and headline["rss_mb"] <= 40.0},
+        "goal": {
+            "latency_ratio_max": 1.0,
+            "rss_mb_max": 40.0,
+            "met": headline["latency_ratio"] <= 1.0 and headline["rss_mb"] <= 40.0,
+        },
         "results": results,
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)

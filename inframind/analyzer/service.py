@@ -17,7 +17,8 @@ def run_analyzer(config: Config, listen: HostPort | None = None) -> None:
 
     from inframind.analyzer.api import create_app
 
-    disable_created_metrics()  # *_created series double the exposition and no dashboard reads them
+    # *_created series double the exposition and no dashboard reads them.
+    disable_created_metrics()  # type: ignore[no-untyped-call]
 
     address = listen or config.analyzer.listen
     if not config.analyzer.tokens:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import requests
+from prometheus_client.core import Metric
 from prometheus_client.parser import text_string_to_metric_families
 
 Labels = frozenset[tuple[str, str]]
@@ -55,3 +57,15 @@ def promtool_check_metrics(promtool: str, text: str) -> subprocess.CompletedProc
     return subprocess.run(
         [promtool, "check", "metrics"], input=text, capture_output=True, text=True, timeout=60, check=False
     )
+
+
+def value(families: Iterable[Metric], sample_name: str, **labels: str) -> float:
+    """The one sample named ``sample_name`` whose labels include ``labels``; fails unless exactly one matches."""
+    found = [
+        s.value
+        for f in families
+        for s in f.samples
+        if s.name == sample_name and all(s.labels.get(k) == v for k, v in labels.items())
+    ]
+    assert len(found) == 1, f"{sample_name}{labels}: {found}"
+    return found[0]

@@ -78,7 +78,9 @@ def test_rejected_tokens(headers: dict[str, str], reason: str) -> None:
 def test_valid_token_identifies_caller() -> None:
     client, registry = make_client()
     assert client.get("/api/v1/whoami", headers=bearer(VIEWER)).json() == {
-        "name": "grafana", "role": "viewer", "tenant": "acme",
+        "name": "grafana",
+        "role": "viewer",
+        "tenant": "acme",
     }
     labels = {"route": "/api/v1/whoami", "method": "GET", "code": "200"}
     assert registry.get_sample_value("inframind_analyzer_http_requests_total", labels) == 1.0

@@ -35,8 +35,14 @@ def test_version() -> None:
 def test_exporter_help_lists_collector_flags() -> None:
     code, out = run("exporter", "--help")
     assert code == 0
-    for flag in ("--collector.cpu / --no-collector.cpu", "--collector.smart", "--path.procfs", "--web.config.file",
-                 "--listen HOST:PORT", "--config FILE"):
+    for flag in (
+        "--collector.cpu / --no-collector.cpu",
+        "--collector.smart",
+        "--path.procfs",
+        "--web.config.file",
+        "--listen HOST:PORT",
+        "--config FILE",
+    ):
         assert flag in out
 
 
@@ -89,8 +95,20 @@ def test_exporter_reports_port_in_use() -> None:
         busy.listen()
         port = busy.getsockname()[1]
         proc = subprocess.run(
-            [sys.executable, "-m", "inframind.cli", "exporter", "--listen", f"127.0.0.1:{port}", "--no-collector.smart"],
-            capture_output=True, text=True, timeout=30, cwd=ROOT,
+            [
+                sys.executable,
+                "-m",
+                "inframind.cli",
+                "exporter",
+                "--listen",
+                f"127.0.0.1:{port}",
+                "--no-collector.smart",
+            ],
+            check=False,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            cwd=ROOT,
         )
     assert proc.returncode == 1
     assert f"cannot listen on 127.0.0.1:{port}" in proc.stderr

@@ -71,8 +71,10 @@ def test_fingerprint_is_the_same_in_another_process() -> None:
         "print(LogEvent(timestamp=dt.datetime(2026,1,1,tzinfo=dt.UTC), source='syslog', level='info', "
         "message='link down', host='sw1').fingerprint)"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                         env={"PYTHONHASHSEED": "123"})
-    here = LogEvent(timestamp=dt.datetime(2026, 1, 1, tzinfo=dt.UTC), source="syslog", level="info",
-                    message="link down", host="sw1")
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env={"PYTHONHASHSEED": "123"}
+    )
+    here = LogEvent(
+        timestamp=dt.datetime(2026, 1, 1, tzinfo=dt.UTC), source="syslog", level="info", message="link down", host="sw1"
+    )
     assert out.stdout.strip() == here.fingerprint

@@ -104,9 +104,26 @@ def test_parallel_scrapes(plain: str) -> None:
 def tls_files(tmp_path_factory: pytest.TempPathFactory) -> Path:
     d = tmp_path_factory.mktemp("tls")
     subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
-         "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(d / "server.key"), "-out", str(d / "server.crt")],
-        check=True, capture_output=True,
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-keyout",
+            str(d / "server.key"),
+            "-out",
+            str(d / "server.crt"),
+        ],
+        check=True,
+        capture_output=True,
     )
     return d
 
@@ -159,8 +176,10 @@ def test_web_config_errors_are_located(tmp_path: Path) -> None:
 
 def test_web_config_file_checks(tmp_path: Path) -> None:
     web_file = tmp_path / "web.yml"
-    web_file.write_text("tls_server_config:\n  cert_file: nope.crt\n  key_file: nope.key\n"
-                        "  client_auth_type: RequireAndVerifyClientCert\n")
+    web_file.write_text(
+        "tls_server_config:\n  cert_file: nope.crt\n  key_file: nope.key\n"
+        "  client_auth_type: RequireAndVerifyClientCert\n"
+    )
     with pytest.raises(ConfigError) as err:
         load_web_config(web_file)
     text = str(err.value)

@@ -18,7 +18,10 @@ def test_example_inventory_is_valid() -> None:
     assert "srv-db-03" in inv.assets
     db = inv.assets["srv-db-03"]
     assert db.tenant == "default" and db.site == "msk-1"  # filled from defaults
-    assert {(e.kind, e.target) for e in inv.dependencies_of("srv-db-03")} == {("runs-on", "hv-01"), ("uses-lun", "lun-12")}
+    assert {(e.kind, e.target) for e in inv.dependencies_of("srv-db-03")} == {
+        ("runs-on", "hv-01"),
+        ("uses-lun", "lun-12"),
+    }
     assert {e.source for e in inv.dependents_of("pdu-a1")} == {"hv-01", "shelf-a2", "sw-r3-01"}
     assert inv.by_address("SRV-DB-03.example.net") is db
     assert inv.by_address("10.9.9.9") is None
@@ -47,7 +50,9 @@ def test_field_errors_name_asset_and_line(tmp_path: Path) -> None:
     )
     path = tmp_path / "inv.yml"
     assert any(i.startswith(f"{path}:3: assets[0] (web-1).kind: expected one of host") for i in issues)
-    assert f"{path}:6: assets[1] (web-2).labels.tenant: reserved: the generated scrape config sets tenant itself" in issues
+    assert (
+        f"{path}:6: assets[1] (web-2).labels.tenant: reserved: the generated scrape config sets tenant itself" in issues
+    )
     assert any(i.startswith(f"{path}:7: assets[2] (bad id).id: expected letters") for i in issues)
     assert any("assets[2] (bad id).addresses: module snmp needs an address" in i for i in issues)
 
@@ -75,8 +80,12 @@ def test_graph_errors(tmp_path: Path) -> None:
 
 def test_connected_to_may_be_mutual() -> None:
     inv = inventory_from_data(
-        {"assets": [{"id": "sw1", "kind": "switch", "depends": {"connected-to": "sw2"}},
-                    {"id": "sw2", "kind": "switch", "depends": {"connected-to": "sw1"}}]}
+        {
+            "assets": [
+                {"id": "sw1", "kind": "switch", "depends": {"connected-to": "sw2"}},
+                {"id": "sw2", "kind": "switch", "depends": {"connected-to": "sw1"}},
+            ]
+        }
     )
     assert len(inv.edges) == 2
 

@@ -80,7 +80,9 @@ def test_env_overrides_win_and_are_named_in_errors(tmp_path: Path) -> None:
     assert config.log.level == "debug"
     with pytest.raises(ConfigError) as err:
         load_config(path, env={"INFRAMIND__EXPORTER__SMART__INTERVAL": "soon"})
-    assert str(err.value).startswith("environment variable INFRAMIND__EXPORTER__SMART__INTERVAL: exporter.smart.interval")
+    assert str(err.value).startswith(
+        "environment variable INFRAMIND__EXPORTER__SMART__INTERVAL: exporter.smart.interval"
+    )
 
 
 def test_env_override_into_scalar_is_an_error(tmp_path: Path) -> None:

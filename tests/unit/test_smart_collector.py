@@ -25,6 +25,7 @@ from inframind.config import ExporterConfig, SmartSettings
 from inframind.exporters.base import CollectorError, CollectorSet
 from inframind.exporters.smart.parse import FATAL_EXIT
 from inframind.exporters.smart.runner import DEVICE_ARGS
+from tests.helpers.exposition import value
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = REPO_ROOT.parent / "shared" / "fixtures" / "smartctl"
@@ -102,17 +103,6 @@ def scrape(collector_set: CollectorSet) -> list[Metric]:
     return list(collector_set.collect())
 
 
-def value(families: list[Metric], sample_name: str, **labels: str) -> float:
-    found = [
-        s.value
-        for f in families
-        for s in f.samples
-        if s.name == sample_name and all(s.labels.get(k) == v for k, v in labels.items())
-    ]
-    assert len(found) == 1, f"{sample_name}{labels}: {found}"
-    return found[0]
-
-
 def has(families: list[Metric], sample_name: str, **labels: str) -> bool:
     return any(
         s.name == sample_name and all(s.labels.get(k) == v for k, v in labels.items())
@@ -161,8 +151,13 @@ def test_device_filters_and_power_mode_check(fake: FakeSmartctl, collectors: lis
     three_disks(fake)
     from inframind.schema import Regex
 
-    collector = make(collectors, fake.path, device_include=Regex("^(sd|nvme)"), device_exclude=Regex("^sdb$"),
-                     powermode_check="never")
+    collector = make(
+        collectors,
+        fake.path,
+        device_include=Regex("^(sd|nvme)"),
+        device_exclude=Regex("^sdb$"),
+        powermode_check="never",
+    )
     families = scrape(CollectorSet([collector]))
     assert value(families, "smartctl_devices") == 2
     reads = [run for run in fake.calls() if "--scan-open" not in run]

@@ -13,6 +13,7 @@ from prometheus_client.openmetrics.exposition import generate_latest as generate
 from inframind.exporters.smart.families import FAMILIES, DeviceState, Snapshot, build_families
 from inframind.exporters.smart.parse import FATAL_EXIT, TIMEOUT, decode, parse_device
 from inframind.exporters.smart.readings import DeviceRef
+from tests.helpers.exposition import value
 from tests.helpers.procs import require_binary
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -80,17 +81,6 @@ def expose(families: list[Metric], openmetrics: bool = False) -> str:
 
 def by_name(families: list[Metric]) -> dict[str, Metric]:
     return {family.name: family for family in families}
-
-
-def value(families: list[Metric], sample_name: str, **labels: str) -> float:
-    found = [
-        s.value
-        for f in families
-        for s in f.samples
-        if s.name == sample_name and all(s.labels.get(k) == v for k, v in labels.items())
-    ]
-    assert len(found) == 1, f"{sample_name}{labels}: {found}"
-    return found[0]
 
 
 def test_label_sets_are_smartctl_exporters() -> None:

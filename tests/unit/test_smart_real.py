@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from prometheus_client.core import Metric
 
 from inframind.config import ExporterConfig, SmartSettings
 from inframind.exporters.base import CollectorSet
@@ -21,6 +20,7 @@ from inframind.exporters.smart import SmartCollector, create
 from inframind.exporters.smart.parse import FATAL_EXIT
 from inframind.exporters.smart.readings import DeviceRef
 from inframind.exporters.smart.runner import SmartctlRunner
+from tests.helpers.exposition import value
 from tests.helpers.procs import require_binary
 
 
@@ -33,17 +33,6 @@ def collector() -> Iterator[SmartCollector]:
     made = create(ExporterConfig(smart=SmartSettings(smartctl=real_smartctl(), interval=3600.0, timeout=30.0)))
     yield made
     made.close()
-
-
-def value(families: list[Metric], sample_name: str, **labels: str) -> float:
-    found = [
-        s.value
-        for f in families
-        for s in f.samples
-        if s.name == sample_name and all(s.labels.get(k) == v for k, v in labels.items())
-    ]
-    assert len(found) == 1, f"{sample_name}{labels}: {found}"
-    return found[0]
 
 
 def test_the_real_smartctl_scan_is_handled(collector: SmartCollector) -> None:
