@@ -193,7 +193,7 @@ def analyzer(config_path: str | None, listen: str | None, log_level: str | None)
     except ConfigError as exc:
         _fail(f"configuration error:\n{exc}")
     except OSError as exc:
-        _fail(f"error: {exc}")
+        _fail(f"error: {exc.strerror or exc}")
 
 
 # ---------------------------------------------------------------- local stack

@@ -3,11 +3,32 @@
 from __future__ import annotations
 
 import logging
+import signal
+import socket
+from types import FrameType
 
 from inframind.config import Config
 from inframind.schema import HostPort
 
 log = logging.getLogger(__name__)
+
+
+def _stopped(signum: int, _frame: FrameType | None) -> None:
+    log.info("analyzer stopped on %s", signal.Signals(signum).name)
+
+
+def _bind(address: HostPort) -> socket.socket:
+    """Bind before uvicorn does, so a busy port is our clear error rather than uvicorn's exit code 3."""
+    family = socket.AF_INET6 if ":" in address.host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((address.host, address.port))
+    except OSError as exc:
+        sock.close()
+        raise OSError(exc.errno, f"cannot listen on {address}: {exc.strerror}") from None
+    sock.listen(128)
+    return sock
 
 
 def run_analyzer(config: Config, listen: HostPort | None = None) -> None:
@@ -33,6 +54,8 @@ def run_analyzer(config: Config, listen: HostPort | None = None) -> None:
         )
     )
     log.info("analyzer API on http://%s:%d (OpenAPI at /docs)", address.url_host, address.port)
-    server.run()
-    if server.started is False:
-        raise OSError(f"cannot listen on {address}: the port is in use or not permitted")
+    # uvicorn drains on SIGINT/SIGTERM, restores the previous handlers and re-raises the signal; with
+    # these in place the re-raised signal is a no-op and the process exits 0 after a clean shutdown.
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, _stopped)
+    server.run(sockets=[_bind(address)])
