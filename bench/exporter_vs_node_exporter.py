@@ -130,7 +130,8 @@ def run_pair(ours: Target, theirs: Target, scrapes: int) -> None:
     for _ in range(5):  # warm-up: first scrapes pay imports, page faults, connection setup
         ours.scrape()
         theirs.scrape()
-    ours.latencies.clear(), theirs.latencies.clear()
+    ours.latencies.clear()
+    theirs.latencies.clear()
     ours.cpu = theirs.cpu = 0.0
     for i in range(scrapes):
         first, second = (ours, theirs) if i % 2 == 0 else (theirs, ours)

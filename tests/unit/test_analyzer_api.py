@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import cast
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from prometheus_client import CollectorRegistry
 
@@ -88,13 +90,13 @@ def test_valid_token_identifies_caller() -> None:
 
 def test_role_ranks_and_fail_closed_routes() -> None:
     client, registry = make_client()
-    app = client.app
+    app = cast(FastAPI, client.app)
 
-    @app.get("/api/v1/admin-only", openapi_extra=policy("admin"))  # type: ignore[attr-defined]
+    @app.get("/api/v1/admin-only", openapi_extra=policy("admin"))
     def admin_only() -> dict[str, bool]:
         return {"ok": True}
 
-    @app.get("/api/v1/forgotten")  # type: ignore[attr-defined]
+    @app.get("/api/v1/forgotten")
     def forgotten() -> dict[str, bool]:
         return {"ok": True}
 
