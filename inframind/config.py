@@ -102,6 +102,8 @@ class ExporterConfig:
     """TLS and basic auth, in the Prometheus exporter-toolkit web config format."""
     collectors: Mapping[str, bool] = field(default_factory=dict)
     """Switch collectors on or off by name, over their defaults (``smart: false``)."""
+    host_backend: Literal["auto", "procfs", "psutil"] = "auto"
+    """procfs: node_exporter's exact semantics (Linux); psutil: any OS; auto: procfs on Linux."""
     paths: HostPaths = HostPaths()
     filesystem: FilesystemSettings = FilesystemSettings()
     diskstats: DiskstatsSettings = DiskstatsSettings()

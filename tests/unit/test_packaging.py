@@ -34,7 +34,7 @@ def closure(dist: str, extras: set[str]) -> set[str]:
 
 def test_exporters_extra_is_light() -> None:
     deps = closure("inframind", {"exporters"})
-    assert {"prometheus-client", "bcrypt", "pyyaml", "click"} <= deps
+    assert {"prometheus-client", "psutil", "bcrypt", "pyyaml", "click"} <= deps
     assert not deps & HEAVY, deps & HEAVY
 
 
