@@ -79,6 +79,7 @@ def text(status: int, message: str) -> Response:
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 128  # the default 5 drops SYNs of concurrent scrapers into a 1 s retransmit
 
     def __init__(self, address: tuple[str, int], app: ExporterHTTP) -> None:
         self.app = app
