@@ -20,6 +20,15 @@ def check_config(path: str | None) -> str:
         lines.append(f"exporter: listen {config.exporter.listen}, collectors: {', '.join(names)}")
     except ConfigError as exc:
         issues.extend(exc.issues)
+    from inframind.exporters.probe.config import load_probe_config
+
+    try:
+        probe = load_probe_config(config.exporter, config.origin)
+        lines.append(
+            f"probe: {len(probe.modules)} modules ({', '.join(sorted(probe.modules))}), {len(probe.auths)} auths"
+        )
+    except ConfigError as exc:
+        issues.extend(exc.issues)
     if config.exporter.web_config_file:
         from inframind.exporters.webconfig import load_web_config
 

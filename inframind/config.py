@@ -96,6 +96,16 @@ class SmartSettings:
 
 
 @dataclass(frozen=True)
+class ProbeSettings:
+    """How ``/probe`` bounds a request; modules and auths themselves are validated by the exporter."""
+
+    timeout_offset: Duration = 0.5
+    """Seconds kept free below Prometheus' ``X-Prometheus-Scrape-Timeout-Seconds`` for the answer to travel."""
+    max_timeout: Duration = 120.0
+    """Upper bound on any module's timeout, whatever the scraper allows."""
+
+
+@dataclass(frozen=True)
 class ExporterConfig:
     listen: HostPort = HostPort("0.0.0.0", EXPORTER_PORT)  # noqa: S104 - an exporter is scraped remotely
     web_config_file: str | None = None
@@ -109,6 +119,11 @@ class ExporterConfig:
     diskstats: DiskstatsSettings = DiskstatsSettings()
     netdev: NetdevSettings = NetdevSettings()
     smart: SmartSettings = SmartSettings()
+    probe: ProbeSettings = ProbeSettings()
+    auths: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    """Credentials for ``/probe`` by name (``type:`` snmp, redfish, ipmi, ssh ...), secrets as references."""
+    modules: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    """What ``/probe`` collects, by name (``prober:`` snmp, redfish, ipmi, ssh, tcp); adds to the shipped ones."""
 
 
 # ---------------------------------------------------------------- analyzer

@@ -15,6 +15,8 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from inframind import __version__
 from inframind.config import Config
 from inframind.exporters.base import CollectorSet
+from inframind.exporters.probe.config import load_probe_config
+from inframind.exporters.probe.handler import ProbeService
 from inframind.exporters.registry import build_collectors, enabled_names
 from inframind.exporters.server import ExporterHTTP, metrics_handler
 from inframind.exporters.webconfig import WebConfig, load_web_config
@@ -41,10 +43,12 @@ class Exporter:
     http: ExporterHTTP
     collectors: CollectorSet
     registry: CollectorRegistry
+    probes: ProbeService
 
     def close(self) -> None:
         self.http.shutdown()
         self.collectors.close()
+        self.probes.close()
 
 
 def build_exporter(
@@ -63,9 +67,12 @@ def build_exporter(
     registry.register(collectors)
     registry.register(BuildInfo())
     registry.register(ProcessCollector(registry=None))
-    http = ExporterHTTP(listen or exporter_cfg.listen, {"/metrics": metrics_handler(registry)}, web)
+    probes = ProbeService(exporter_cfg, load_probe_config(exporter_cfg, config.origin), registry)
+    routes = {"/metrics": metrics_handler(registry), "/probe": probes.handle}
+    http = ExporterHTTP(listen or exporter_cfg.listen, routes, web)
     log.info("enabled collectors: %s", ", ".join(names))
-    return Exporter(http, collectors, registry)
+    log.info("probe modules: %s", ", ".join(sorted(probes.config.modules)))
+    return Exporter(http, collectors, registry, probes)
 
 
 def run_exporter(exporter: Exporter) -> None:

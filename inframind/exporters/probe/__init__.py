@@ -1,0 +1,1 @@
+"""/probe: multi-target collection of remote devices (SNMP, Redfish, IPMI, SSH, TCP), one module per request."""
