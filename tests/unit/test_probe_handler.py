@@ -59,8 +59,9 @@ def exporter(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, ProbeServic
     service.close()
 
 
-def probe(url: str, headers: dict[str, str] | None = None, **params: str) -> requests.Response:
-    return requests.get(f"{url}/probe", params=params, headers=headers or {}, timeout=30)
+def probe(url: str, scraper_timeout: str | None = None, **params: str) -> requests.Response:
+    headers = {"X-Prometheus-Scrape-Timeout-Seconds": scraper_timeout} if scraper_timeout else {}
+    return requests.get(f"{url}/probe", params=params, headers=headers, timeout=30)
 
 
 def samples(response: requests.Response) -> dict[str, Any]:
@@ -107,7 +108,7 @@ def test_failure_is_probe_success_zero_and_counted(exporter: Any) -> None:
 def test_scraper_timeout_bounds_the_probe(exporter: Any) -> None:
     url, _, registry = exporter
     start = time.monotonic()
-    response = probe(url, {"X-Prometheus-Scrape-Timeout-Seconds": "1.5"}, target="10.0.0.3", module="slow")
+    response = probe(url, "1.5", target="10.0.0.3", module="slow")
     elapsed = time.monotonic() - start
     assert samples(response)["probe_success"].value == 0.0
     assert 0.9 <= elapsed < 2.0  # module timeout 10s, scraper 1.5s minus the 0.5s offset
