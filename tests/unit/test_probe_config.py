@@ -83,7 +83,7 @@ def test_errors_are_located(tmp_path: Path) -> None:
     )
     path = tmp_path / "c.yml"
     text = "\n".join(found)
-    assert f"{path}:3: exporter.auths.a1.type: expected `type:` one of: fake" in text
+    assert f"{path}:3: exporter.auths.a1.type: expected `type:` naming a prober with credentials:" in text
     assert f"{path}:4: exporter.auths.a2.password: expected a secret reference" in text
     assert "literal-secret" not in text
     assert f"{path}:6: exporter.modules.m1.prober: unknown prober 'fax'" in text

@@ -134,18 +134,18 @@ def _build_module(name: str, raw: Any, origin: Origin, issues: list[Issue]) -> M
 
 def _build_auth(name: str, raw: Any, origin: Origin, issues: list[Issue]) -> Auth | None:
     path: PathKey = ("exporter", "auths", name)
-    kinds = [n for n, spec in PROBERS.items() if spec.auth_type() is not None]
-    if not isinstance(raw, dict) or raw.get("type") not in kinds:
-        issues.append(origin.issue((*path, "type"), f"expected `type:` one of: {', '.join(kinds)}"))
+    kind = raw.get("type") if isinstance(raw, dict) else None
+    auth_type = PROBERS[kind].auth_type() if kind in PROBERS else None
+    if auth_type is None:
+        kinds = ", ".join(n for n in PROBERS if n != "tcp")
+        issues.append(origin.issue((*path, "type"), f"expected `type:` naming a prober with credentials: {kinds}"))
         return None
-    auth_type = PROBERS[raw["type"]].auth_type()
-    assert auth_type is not None
     try:
         settings = build(auth_type, {k: v for k, v in raw.items() if k != "type"}, origin, path)
     except ConfigError as exc:
         issues.extend(exc.issues)
         return None
-    return Auth(name, raw["type"], settings)
+    return Auth(name, str(kind), settings)
 
 
 def load_probe_config(exporter: ExporterConfig, origin: Origin | None = None) -> ProbeConfig:
