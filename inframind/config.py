@@ -29,6 +29,7 @@ from inframind.schema import (
     build,
     load_yaml_file,
 )
+from inframind.secrets import SecretRef
 
 DEFAULT_CONFIG_FILE = "inframind.yml"
 ENV_PREFIX = "INFRAMIND__"
@@ -126,6 +127,48 @@ class ExporterConfig:
     """What ``/probe`` collects, by name (``prober:`` snmp, redfish, ipmi, ssh, tcp); adds to the shipped ones."""
 
 
+# ---------------------------------------------------------------- agent
+
+
+@dataclass(frozen=True)
+class TrapUser:
+    """An SNMPv3 user allowed to send traps (and informs) to the agent."""
+
+    username: str
+    auth_protocol: Literal["MD5", "SHA", "SHA224", "SHA256", "SHA384", "SHA512"] | None = None
+    auth_password: SecretRef | None = None
+    priv_protocol: Literal["DES", "AES", "AES192", "AES256"] | None = None
+    priv_password: SecretRef | None = None
+    engine_id: str | None = None
+    """The sender's authoritative engine id (hex), needed for v3 traps; informs discover it themselves."""
+
+    def check(self) -> Iterator[tuple[PathKey, str]]:
+        if (self.auth_protocol is None) != (self.auth_password is None):
+            yield ("auth_password",), "auth_protocol and auth_password go together"
+        if (self.priv_protocol is None) != (self.priv_password is None):
+            yield ("priv_password",), "priv_protocol and priv_password go together"
+        if self.priv_protocol and not self.auth_protocol:
+            yield ("priv_protocol",), "privacy needs authentication (authPriv): set auth_protocol too"
+
+
+@dataclass(frozen=True)
+class TrapSettings:
+    enabled: bool = False
+    listen: HostPort = HostPort("0.0.0.0", 162)  # noqa: S104 - devices send traps from the network
+    communities: tuple[SecretRef, ...] = ()
+    """SNMPv1/v2c communities accepted; traps with any other community are dropped and counted."""
+    users: tuple[TrapUser, ...] = ()
+
+
+@dataclass(frozen=True)
+class AgentConfig:
+    listen: HostPort = HostPort("127.0.0.1", 10122)
+    """The agent's own /metrics and health endpoint."""
+    spool_dir: str = "var/agent"
+    """Where the agent keeps events until they reach a log store (JSON lines)."""
+    traps: TrapSettings = TrapSettings()
+
+
 # ---------------------------------------------------------------- analyzer
 
 
@@ -215,6 +258,7 @@ class Config:
     """The whole configuration. ``origin`` remembers where each value came from, for later checks."""
 
     exporter: ExporterConfig = ExporterConfig()
+    agent: AgentConfig = AgentConfig()
     analyzer: AnalyzerConfig = AnalyzerConfig()
     stack: StackConfig = StackConfig()
     log: LogSettings = LogSettings()
