@@ -247,6 +247,77 @@ def inventory_check(path: str | None, config_path: str | None) -> None:
     click.echo(f"{path}: OK, {len(inventory.assets)} assets, {len(inventory.edges)} dependencies")
 
 
+# ---------------------------------------------------------------- targets
+
+
+@main.group("targets")
+def targets_group() -> None:
+    """Scrape targets generated from the inventory."""
+
+
+@targets_group.command("scrape-config")
+@click.option("--inventory", "inventory_path", metavar="FILE", help="Inventory (default: the config's `inventory:`).")
+@click.option("--config", "config_path", metavar="FILE", help=CONFIG_HELP)
+@click.option(
+    "--exporter",
+    "probe_exporter",
+    metavar="HOST:PORT",
+    default=None,
+    help="The exporter whose /probe reaches devices (default: 127.0.0.1 and exporter.listen's port).",
+)
+@click.option(
+    "--file-sd",
+    "file_sd_dir",
+    metavar="DIR",
+    help="Write each job's targets to DIR/<job>.json (file_sd) and reference them from the config.",
+)
+@click.option("--output", "-o", "output", metavar="FILE", help="Write the scrape config here instead of stdout.")
+def targets_scrape_config(
+    inventory_path: str | None,
+    config_path: str | None,
+    probe_exporter: str | None,
+    file_sd_dir: str | None,
+    output: str | None,
+) -> None:
+    """Print a Prometheus/vmagent scrape config for the inventory's assets.
+
+    Assets with `exporter:` are scraped directly (job `node`); assets with `module:` go through the
+    exporter's /probe (jobs `probe_<module>`) with the standard relabeling. Every target is labelled with
+    tenant, site, rack, role and asset.
+    """
+    import json
+    from pathlib import Path
+
+    import yaml
+
+    from inframind.inventory import load_inventory
+    from inframind.targets import TargetSettings, scrape_config, to_file_sd
+
+    config = _load(config_path)
+    path = inventory_path or config.inventory
+    if path is None:
+        _fail("no inventory given: pass --inventory FILE or set `inventory:` in the config")
+    try:
+        inventory = load_inventory(path)
+    except ConfigError as exc:
+        _fail(f"inventory error:\n{exc}")
+    listen = config.exporter.listen
+    exporter_address = probe_exporter or f"{listen.url_host}:{listen.port}"
+    settings = TargetSettings(probe_exporter=exporter_address, scrape_interval=config.stack.scrape_interval)
+    generated = scrape_config(inventory, settings)
+    if file_sd_dir:
+        generated, files = to_file_sd(generated, str(Path(file_sd_dir).resolve()))
+        Path(file_sd_dir).mkdir(parents=True, exist_ok=True)
+        for name, groups in files.items():
+            (Path(file_sd_dir) / name).write_text(json.dumps(groups, indent=2) + "\n")
+    text = yaml.safe_dump(generated, sort_keys=False)
+    if output:
+        Path(output).write_text(text)
+        click.echo(f"wrote {output}", err=True)
+    else:
+        click.echo(text, nl=False)
+
+
 # ---------------------------------------------------------------- tokens
 
 

@@ -130,3 +130,23 @@ def scrape_config(
         },
         "scrape_configs": jobs,
     }
+
+
+def to_file_sd(config: Mapping[str, Any], directory: str) -> tuple[dict[str, Any], dict[str, list[dict[str, Any]]]]:
+    """Move every job's static targets into file_sd files under ``directory``.
+
+    Returns the scrape config with ``file_sd_configs`` in place of ``static_configs`` and the files to
+    write (``<job>.json`` -> target groups). Scrapers re-read file_sd files on change, so an inventory
+    edit reaches them without a config reload.
+    """
+    files: dict[str, list[dict[str, Any]]] = {}
+    jobs = []
+    for original in config["scrape_configs"]:
+        job = dict(original)
+        groups = job.pop("static_configs", None)
+        if groups is not None:
+            name = f"{job['job_name']}.json"
+            files[name] = [dict(g) for g in groups]
+            job["file_sd_configs"] = [{"files": [f"{directory.rstrip('/')}/{name}"]}]
+        jobs.append(job)
+    return {**config, "scrape_configs": jobs}, files

@@ -12,11 +12,20 @@ declare -A need=(
   [prometheus-alertmanager]=prometheus-alertmanager
   [amtool]=prometheus-alertmanager
   [smartctl]=smartmontools
+  [ipmi-sensors]=freeipmi-tools
 )
 if [ "$role" = test ]; then
   need[promtool]=prometheus
   need[prometheus-node-exporter]=prometheus-node-exporter
   need[openssl]=openssl
+  need[snmpd]=snmpd
+  need[snmptrap]=snmp
+  need[snmpsimd]=snmpsim
+  need[prometheus-snmp-exporter]=prometheus-snmp-exporter
+  need[ipmi_sim]=openipmi
+  need[ipmitool]=ipmitool
+  need[prometheus-ipmi-exporter]=prometheus-ipmi-exporter
+  need[sshd]=openssh-server
 fi
 
 missing=()
