@@ -134,7 +134,7 @@ def _build_module(name: str, raw: Any, origin: Origin, issues: list[Issue]) -> M
 
 def _build_auth(name: str, raw: Any, origin: Origin, issues: list[Issue]) -> Auth | None:
     path: PathKey = ("exporter", "auths", name)
-    kind = raw.get("type") if isinstance(raw, dict) else None
+    kind = str(raw.get("type")) if isinstance(raw, dict) else ""
     auth_type = PROBERS[kind].auth_type() if kind in PROBERS else None
     if auth_type is None:
         kinds = ", ".join(n for n in PROBERS if n != "tcp")
@@ -145,7 +145,7 @@ def _build_auth(name: str, raw: Any, origin: Origin, issues: list[Issue]) -> Aut
     except ConfigError as exc:
         issues.extend(exc.issues)
         return None
-    return Auth(name, str(kind), settings)
+    return Auth(name, kind, settings)
 
 
 def load_probe_config(exporter: ExporterConfig, origin: Origin | None = None) -> ProbeConfig:
