@@ -5,7 +5,9 @@ named here provides ``create(config: ExporterConfig) -> Collector``.
 
 Two backends emit the same node_exporter (Linux) names: ``procfs`` reads the kernel files exactly as
 node_exporter does (and honours ``--path.*``), ``psutil`` works on any OS psutil supports (BSD, macOS,
-Windows) with the subset psutil can give. ``exporter.host_backend: auto`` picks procfs on Linux.
+Windows) with the subset psutil can give. ``exporter.host_backend: auto`` picks procfs on Linux. The
+``--path.procfs``/``--path.rootfs`` flags do not apply to the psutil backend (``--path.sysfs`` still feeds
+the shared ``time`` collector).
 """
 
 from __future__ import annotations
