@@ -196,6 +196,33 @@ def analyzer(config_path: str | None, listen: str | None, log_level: str | None)
         _fail(f"error: {exc.strerror or exc}")
 
 
+# ---------------------------------------------------------------- agent
+
+
+@main.command()
+@click.option("--config", "config_path", metavar="FILE", help=CONFIG_HELP)
+@_listen_option("the agent's /metrics")
+@click.option("--log.level", "log_level", type=click.Choice(["debug", "info", "warning", "error"]))
+def agent(config_path: str | None, listen: str | None, log_level: str | None) -> None:
+    """Run the agent: the SNMP trap receiver (agent.traps) today; log shipping joins it later.
+
+    Events are spooled as JSON lines under agent.spool_dir; counters are on /metrics.
+    """
+    from inframind.agent.app import run_agent
+    from inframind.secrets import SecretError
+
+    config = _load(config_path)
+    _setup_logging(config, log_level)
+    try:
+        run_agent(config, _parse_listen(listen))
+    except ConfigError as exc:
+        _fail(f"configuration error:\n{exc}")
+    except SecretError as exc:
+        _fail(f"error: {exc}")
+    except OSError as exc:
+        _fail(f"error: {exc.strerror or exc}")
+
+
 # ---------------------------------------------------------------- local stack
 
 

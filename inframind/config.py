@@ -130,6 +130,26 @@ class ExporterConfig:
 # ---------------------------------------------------------------- agent
 
 
+def parse_engine_id(text: str) -> bytes:
+    """An SNMP engine id as configured (``8000000001020304``, ``0x80:00:...``); RFC 3411 allows 5-32 octets."""
+    digits = text.strip().removeprefix("0x").removeprefix("0X").replace(":", "").replace(" ", "")
+    try:
+        raw = bytes.fromhex(digits)
+    except ValueError:
+        raise ValueError(f"expected hex digits such as 8000000001020304, got {text!r}") from None
+    if not 5 <= len(raw) <= 32:
+        raise ValueError(f"an engine id has 5 to 32 octets (10 to 64 hex digits), got {len(raw)}")
+    return raw
+
+
+def _engine_id_problems(value: str | None, path: PathKey) -> Iterator[tuple[PathKey, str]]:
+    if value is not None:
+        try:
+            parse_engine_id(value)
+        except ValueError as exc:
+            yield path, str(exc)
+
+
 @dataclass(frozen=True)
 class TrapUser:
     """An SNMPv3 user allowed to send traps (and informs) to the agent."""
@@ -149,6 +169,7 @@ class TrapUser:
             yield ("priv_password",), "priv_protocol and priv_password go together"
         if self.priv_protocol and not self.auth_protocol:
             yield ("priv_protocol",), "privacy needs authentication (authPriv): set auth_protocol too"
+        yield from _engine_id_problems(self.engine_id, ("engine_id",))
 
 
 @dataclass(frozen=True)
@@ -158,6 +179,18 @@ class TrapSettings:
     communities: tuple[SecretRef, ...] = ()
     """SNMPv1/v2c communities accepted; traps with any other community are dropped and counted."""
     users: tuple[TrapUser, ...] = ()
+    engine_id: str | None = None
+    """The receiver's own engine id (hex), for devices that must be configured with it for v3 informs."""
+    levels: Mapping[str, Literal["debug", "info", "notice", "warning", "error", "critical"]] = field(
+        default_factory=dict
+    )
+    """Event level by trap OID prefix (numeric, longest prefix wins) over the built-in standard-trap levels."""
+
+    def check(self) -> Iterator[tuple[PathKey, str]]:
+        yield from _engine_id_problems(self.engine_id, ("engine_id",))
+        for prefix in self.levels:
+            if not re.fullmatch(r"\.?\d+(\.\d+)*", prefix):
+                yield ("levels", prefix), "expected a numeric OID such as 1.3.6.1.4.1.9"
 
 
 @dataclass(frozen=True)

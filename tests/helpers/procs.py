@@ -24,6 +24,16 @@ DEBIAN_PACKAGES = {
     "promtool": "prometheus",
     "prometheus-node-exporter": "prometheus-node-exporter",
     "smartctl": "smartmontools",
+    "snmptrap": "snmp",
+    "snmpinform": "snmp",
+    "snmpd": "snmpd",
+    "snmpsimd": "snmpsim",
+    "prometheus-snmp-exporter": "prometheus-snmp-exporter",
+    "ipmi_sim": "openipmi",
+    "ipmitool": "ipmitool",
+    "ipmi-sensors": "freeipmi-tools",
+    "prometheus-ipmi-exporter": "prometheus-ipmi-exporter",
+    "sshd": "openssh-server",
 }
 
 

@@ -82,5 +82,12 @@ class ProberSpec:
 
 
 PROBERS: Mapping[str, ProberSpec] = {
-    spec.name: spec for spec in (ProberSpec("tcp", "inframind.exporters.probe.tcp", "inframind.exporters.probe.tcp"),)
+    spec.name: spec
+    for spec in (
+        ProberSpec("tcp", "inframind.exporters.probe.tcp", "inframind.exporters.probe.tcp"),
+        ProberSpec("snmp", "inframind.exporters.snmp.settings", "inframind.exporters.snmp.prober"),
+        ProberSpec("redfish", "inframind.exporters.redfish.settings", "inframind.exporters.redfish.prober"),
+        ProberSpec("ipmi", "inframind.exporters.ipmi.settings", "inframind.exporters.ipmi.prober"),
+        ProberSpec("ssh", "inframind.exporters.ssh.settings", "inframind.exporters.ssh.prober"),
+    )
 }
