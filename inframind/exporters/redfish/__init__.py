@@ -1,0 +1,1 @@
+"""Redfish BMCs through /probe: settings (light), client (IO), parse* (pure), walk (sections), families."""
