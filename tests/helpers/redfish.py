@@ -15,8 +15,7 @@ import json
 import shutil
 import sys
 import warnings
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,16 +27,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
-from prometheus_client import CollectorRegistry
-from prometheus_client.core import Metric
-from prometheus_client.parser import text_string_to_metric_families
 
-from inframind.config import ExporterConfig
 from inframind.exporters.probe import base
-from inframind.exporters.probe.config import load_probe_config
-from inframind.exporters.probe.handler import ProbeService
-from inframind.exporters.server import ExporterHTTP, metrics_handler
-from inframind.schema import HostPort
 from tests.helpers.procs import free_port, wait_until
 from tests.helpers.servers import Running
 
@@ -74,56 +65,6 @@ def copy_mockup(mockup: str, dest: Path, edits: Mapping[str, Callable[[Json], No
         rest = uri.rstrip("/").removeprefix("/redfish/v1").lstrip("/")
         (dest / rest / "index.json").write_text(json.dumps(data, indent=2), encoding="utf-8")
     return dest
-
-
-def register_redfish(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Make /probe know the redfish prober where the probe registry does not list it (yet)."""
-    if base.PROBERS.get("redfish") == REDFISH_SPEC:
-        return
-    probers = {**base.PROBERS, "redfish": REDFISH_SPEC}
-    import inframind.exporters.probe.config as config
-    import inframind.exporters.probe.handler as handler
-
-    for module in (base, config, handler):
-        monkeypatch.setattr(module, "PROBERS", probers)
-
-
-@dataclass(frozen=True)
-class ProbeExporter:
-    """Our exporter's /probe and /metrics on a loopback port, with the given modules and auths."""
-
-    url: str
-    service: ProbeService
-
-    def probe(self, target: str, module: str, auth: str | None = None) -> list[Metric]:
-        params = {"target": target, "module": module, **({"auth": auth} if auth else {})}
-        answer = requests.get(f"{self.url}/probe", params=params, timeout=60)
-        assert answer.status_code == 200, answer.text
-        return list(text_string_to_metric_families(answer.text))
-
-    def text(self, target: str, module: str) -> str:
-        return requests.get(f"{self.url}/probe", params={"target": target, "module": module}, timeout=60).text
-
-    def metrics(self) -> list[Metric]:
-        return list(text_string_to_metric_families(requests.get(f"{self.url}/metrics", timeout=10).text))
-
-
-@contextmanager
-def probe_exporter(modules: Mapping[str, Any], auths: Mapping[str, Any] | None = None) -> Iterator[ProbeExporter]:
-    """The /probe handler as the exporter serves it (ProbeService behind ExporterHTTP), redfish registered."""
-    with pytest.MonkeyPatch.context() as patch:
-        register_redfish(patch)
-        config = ExporterConfig(auths=dict(auths or {}), modules=dict(modules))
-        registry = CollectorRegistry(auto_describe=False, support_collectors_without_names=True)
-        service = ProbeService(config, load_probe_config(config), registry)
-        app = ExporterHTTP(HostPort("127.0.0.1", 0), {"/probe": service.handle, "/metrics": metrics_handler(registry)})
-        app.start_background()
-        host, port = app.address
-        try:
-            yield ProbeExporter(f"http://{host}:{port}", service)
-        finally:
-            app.shutdown()
-            service.close()
 
 
 # ---------------------------------------------------------------- TLS material

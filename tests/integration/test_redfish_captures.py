@@ -21,8 +21,9 @@ from inframind.exporters.redfish.prober import RedfishProber
 from inframind.exporters.redfish.settings import Auth, Settings
 from inframind.secrets import SecretRef
 from tests.helpers.exposition import promtool_check_metrics, value
+from tests.helpers.probes import ProbeExporter, probe_exporter
 from tests.helpers.procs import require_binary
-from tests.helpers.redfish import ProbeExporter, copy_mockup, probe_exporter, start_static, tree
+from tests.helpers.redfish import copy_mockup, start_static, tree
 from tests.helpers.redfish_sessions import SessionGateway
 from tests.helpers.servers import Running
 

@@ -22,7 +22,8 @@ from inframind.exporters.redfish.prober import RedfishProber
 from inframind.exporters.redfish.settings import Auth, Settings
 from inframind.secrets import SecretRef
 from tests.helpers.exposition import value
-from tests.helpers.redfish import Certificates, ProbeExporter, make_certificates, probe_exporter, start_emulator
+from tests.helpers.probes import ProbeExporter, probe_exporter
+from tests.helpers.redfish import Certificates, make_certificates, start_emulator
 from tests.helpers.redfish_sessions import SessionGateway
 from tests.helpers.servers import Running
 

@@ -12,12 +12,6 @@ from inframind.exporters.probe.config import ProbeConfig, load_probe_config
 from inframind.exporters.redfish.prober import base_url
 from inframind.exporters.redfish.settings import SECTIONS, Settings
 from inframind.schema import ConfigError
-from tests.helpers.redfish import register_redfish
-
-
-@pytest.fixture(autouse=True)
-def redfish_registered(monkeypatch: pytest.MonkeyPatch) -> None:
-    register_redfish(monkeypatch)
 
 
 def load(tmp_path: Path, text: str) -> ProbeConfig:
