@@ -330,7 +330,17 @@ def targets_scrape_config(
         _fail(f"inventory error:\n{exc}")
     listen = config.exporter.listen
     exporter_address = probe_exporter or f"{listen.url_host}:{listen.port}"
-    settings = TargetSettings(probe_exporter=exporter_address, scrape_interval=config.stack.scrape_interval)
+    from inframind.exporters.probe.config import load_probe_config
+
+    try:
+        probe = load_probe_config(config.exporter, config.origin)
+    except ConfigError as exc:
+        _fail(f"configuration error:\n{exc}")
+    settings = TargetSettings(
+        probe_exporter=exporter_address,
+        scrape_interval=config.stack.scrape_interval,
+        module_timeouts={name: module.timeout for name, module in probe.modules.items()},
+    )
     generated = scrape_config(inventory, settings)
     if file_sd_dir:
         generated, files = to_file_sd(generated, str(Path(file_sd_dir).resolve()))

@@ -15,8 +15,9 @@ the asset's free labels, so the tenant boundary and the dependency graph can be 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from inframind.inventory import Asset, Inventory
@@ -34,6 +35,9 @@ class TargetSettings:
     scrape_timeout: float = 10.0
     """Capped at the interval: Prometheus rejects a timeout longer than the interval."""
     probe_scheme: str = "http"
+    module_timeouts: Mapping[str, float] = field(default_factory=dict)
+    """Each /probe module's own timeout: a job whose module needs longer than ``scrape_timeout`` (a BMC
+    read can take a minute) gets a longer scrape timeout, and an interval at least as long."""
 
 
 def format_duration(seconds: float) -> str:
@@ -79,8 +83,13 @@ def probe_job(module: str, assets: Iterable[Asset], settings: TargetSettings) ->
         if asset.auth:
             labels["__param_auth"] = asset.auth
         groups.append({"targets": [asset.address], "labels": labels})
-    return {
-        "job_name": f"{PROBE_JOB_PREFIX}{module}",
+    job: dict[str, Any] = {"job_name": f"{PROBE_JOB_PREFIX}{module}"}
+    module_timeout = settings.module_timeouts.get(module)
+    if module_timeout is not None and module_timeout + 1 > settings.scrape_timeout:
+        timeout = float(math.ceil(module_timeout + 1))  # 1 s for the answer to travel back
+        job["scrape_interval"] = format_duration(max(settings.scrape_interval, timeout))
+        job["scrape_timeout"] = format_duration(timeout)
+    return job | {
         "metrics_path": "/probe",
         "scheme": settings.probe_scheme,
         "params": {"module": [module]},

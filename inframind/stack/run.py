@@ -18,6 +18,7 @@ from typing import TextIO
 import yaml
 
 from inframind.config import Config
+from inframind.exporters.probe.config import load_probe_config
 from inframind.inventory import load_inventory
 from inframind.schema import HostPort
 from inframind.stack.alertmanager import Rendered, RenderError, render_file
@@ -95,8 +96,13 @@ def prepare(
     except RenderError as exc:
         raise StackError(f"cannot render {paths.am_template}: {exc}") from None
     try:
+        probe = load_probe_config(config.exporter, config.origin)
         scrape = stack_scrape_config(
-            components, inventory, config.stack.scrape_interval, config.analyzer.public_metrics
+            components,
+            inventory,
+            config.stack.scrape_interval,
+            config.analyzer.public_metrics,
+            {name: module.timeout for name, module in probe.modules.items()},
         )
     except ValueError as exc:
         raise StackError(f"cannot build the scrape config: {exc}") from None

@@ -7,7 +7,7 @@ names it as its ``exporter:``; then that asset's labels win.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from inframind.inventory import Asset, Inventory
@@ -55,6 +55,7 @@ def stack_scrape_config(
     inventory: Inventory | None,
     scrape_interval: float,
     scrape_analyzer: bool = True,
+    module_timeouts: Mapping[str, float] | None = None,
 ) -> dict[str, Any]:
     """The file VictoriaMetrics reads with ``-promscrape.config``.
 
@@ -66,6 +67,8 @@ def stack_scrape_config(
     if scrape_analyzer:
         jobs.append(_self_job(ANALYZER_JOB, by_name["analyzer"]))
     settings = TargetSettings(
-        probe_exporter=f"{exporter.listen.url_host}:{exporter.listen.port}", scrape_interval=scrape_interval
+        probe_exporter=f"{exporter.listen.url_host}:{exporter.listen.port}",
+        scrape_interval=scrape_interval,
+        module_timeouts=dict(module_timeouts or {}),
     )
     return scrape_config(with_local_exporter(inventory, exporter), settings, jobs)

@@ -125,3 +125,23 @@ def test_format_duration(seconds: float, text: str) -> None:
 def test_format_duration_refuses_zero() -> None:
     with pytest.raises(ValueError, match="positive"):
         format_duration(0)
+
+
+def test_slow_probe_module_gets_a_longer_scrape_timeout() -> None:
+    from inframind.inventory import inventory_from_data
+    from inframind.targets import TargetSettings, inventory_jobs
+
+    inventory = inventory_from_data(
+        {
+            "assets": [
+                {"id": "bmc-1", "kind": "bmc", "addresses": ["10.0.0.1"], "module": "redfish"},
+                {"id": "sw-1", "kind": "switch", "addresses": ["10.0.0.2"], "module": "if_mib"},
+            ]
+        }
+    )
+    settings = TargetSettings(
+        "127.0.0.1:10121", scrape_interval=15, scrape_timeout=10, module_timeouts={"redfish": 55.0, "if_mib": 5.0}
+    )
+    jobs = {job["job_name"]: job for job in inventory_jobs(inventory, settings)}
+    assert (jobs["probe_redfish"]["scrape_timeout"], jobs["probe_redfish"]["scrape_interval"]) == ("56s", "56s")
+    assert "scrape_timeout" not in jobs["probe_if_mib"]  # the global 10s suffices
