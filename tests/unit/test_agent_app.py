@@ -13,10 +13,9 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from inframind.agent.app import build_agent
 from inframind.agent.trapauth import ResolvedUser
-from inframind.config import parse_engine_id
 from inframind.agent.trapmap import Trap
 from inframind.agent.traps import DROP_REASONS, TrapReceiver
-from inframind.config import AgentConfig, Config, TrapSettings, TrapUser, load_config
+from inframind.config import AgentConfig, Config, TrapSettings, TrapUser, load_config, parse_engine_id
 from inframind.events import LogEvent
 from inframind.exporters.server import Request
 from inframind.schema import ConfigError
