@@ -26,6 +26,7 @@ if [ "$role" = test ]; then
   need[ipmitool]=ipmitool
   need[prometheus-ipmi-exporter]=prometheus-ipmi-exporter
   need[sshd]=openssh-server
+  need[sudo]=sudo
 fi
 
 missing=()

@@ -34,6 +34,7 @@ DEBIAN_PACKAGES = {
     "ipmi-sensors": "freeipmi-tools",
     "prometheus-ipmi-exporter": "prometheus-ipmi-exporter",
     "sshd": "openssh-server",
+    "sudo": "sudo",
 }
 
 

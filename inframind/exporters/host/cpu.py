@@ -64,7 +64,11 @@ class CpuCollector:
             return {cpu: self._last[cpu] for cpu in cpus}
 
     def collect(self) -> list[Metric]:
-        cpus = self._monotonic(parse_cpu_lines(read_text(self.name, self.path), self.path))
+        return self.families(read_text(self.name, self.path))
+
+    def families(self, text: str) -> list[Metric]:
+        """The families from the file's text (also used on text read from a remote host)."""
+        cpus = self._monotonic(parse_cpu_lines(text, self.path))
         seconds = CounterMetricFamily(
             "node_cpu_seconds_total", "Seconds each CPU spent in each mode.", labels=["cpu", "mode"]
         )

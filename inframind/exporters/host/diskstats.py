@@ -10,6 +10,8 @@ columns and reads no udev data, so the files are read directly (see :mod:`.files
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
 from inframind.config import DiskstatsSettings, ExporterConfig
@@ -71,6 +73,11 @@ def read_udev(udev_data: str, major: str, minor: str) -> dict[str, str]:
             text = f.read()
     except OSError:
         return {}
+    return parse_udev(text)
+
+
+def parse_udev(text: str) -> dict[str, str]:
+    """The ``E:KEY=value`` properties of one udev database file."""
     props = {}
     for line in text.splitlines():
         if line.startswith("E:"):
@@ -89,7 +96,15 @@ class DiskstatsCollector:
         self.exclude = settings.device_exclude
 
     def collect(self) -> list[Metric]:
-        disks = parse_diskstats(read_text(self.name, self.path), self.path)
+        return self.families(read_text(self.name, self.path), self._local_udev)
+
+    def _local_udev(self, major: str, minor: str) -> Mapping[str, str]:
+        return read_udev(self.udev_data, major, minor)
+
+    def families(self, text: str, udev: Callable[[str, str], Mapping[str, str]]) -> list[Metric]:
+        """The families from the file's text and a ``(major, minor) -> udev properties`` lookup
+        (local files here; the text a remote host sent for the ssh prober)."""
+        disks = parse_diskstats(text, self.path)
         columns = [
             (CounterMetricFamily if counter else GaugeMetricFamily)(f"node_disk_{name}", help_text, labels=["device"])
             for name, help_text, _scale, counter in COLUMNS
@@ -113,18 +128,18 @@ class DiskstatsCollector:
         for device, major, minor, values in disks:
             if self.exclude.search(device):
                 continue
-            udev = read_udev(self.udev_data, major, minor)
-            get = udev.get
+            props = udev(major, minor)
+            get = props.get
             info.add_metric([device, major, minor, *(get(key, "") for key in _INFO_KEYS)], 1.0)
             for family, (_name, _help, scale, _counter), value in zip(columns, COLUMNS, values, strict=False):
                 family.add_metric([device], value * scale)
-            self._udev_families(device, udev, fs_info, dm_info, ata)
+            self._udev_families(device, props, fs_info, dm_info, ata)
         return nonempty((info, *columns, fs_info, dm_info, *ata.values()))
 
     @staticmethod
     def _udev_families(
         device: str,
-        udev: dict[str, str],
+        udev: Mapping[str, str],
         fs_info: GaugeMetricFamily,
         dm_info: GaugeMetricFamily,
         ata: dict[str, GaugeMetricFamily],

@@ -50,11 +50,61 @@ def parse_mounts(text: str, rootfs: str) -> list[Mount]:
         parts = line.split()
         if len(parts) < 4:
             continue
-        mountpoint = parts[1].replace("\\040", " ").replace("\\011", "\t")
+        mountpoint = unescape(parts[1])
         if rootfs != "/":  # a mount under --path.rootfs is reported by its path inside the rootfs
             mountpoint = mountpoint.removeprefix(rootfs) or "/"
         mounts.append(Mount(parts[0], mountpoint, parts[2], parts[3]))
     return mounts
+
+
+def unescape(field: str) -> str:
+    """A mount table field with ``\\040`` and ``\\011`` turned back into a space and a tab."""
+    return field.replace("\\040", " ").replace("\\011", "\t")
+
+
+def select_mounts(text: str, rootfs: str, settings: FilesystemSettings) -> list[Mount]:
+    """The mounts to report: not excluded by mount point or type, each label set once."""
+    seen: set[tuple[str, str, str]] = set()
+    out = []
+    for m in parse_mounts(text, rootfs):
+        key = (m.device, m.mountpoint, m.fstype)
+        if key in seen:  # one series per label set even if the table lists a mount twice
+            continue
+        excluded = settings.mount_points_exclude.search(m.mountpoint)
+        if excluded or settings.fs_types_exclude.search(m.fstype):
+            continue
+        seen.add(key)
+        out.append(m)
+    return out
+
+
+def filesystem_families(mounts: list[Mount], stats: list[os.statvfs_result | None]) -> list[Metric]:
+    """The families for ``mounts`` and their statvfs results (None: the stat failed or hangs)."""
+    families = {
+        "size": GaugeMetricFamily("node_filesystem_size_bytes", "Filesystem size in bytes.", labels=LABELS),
+        "free": GaugeMetricFamily("node_filesystem_free_bytes", "Free bytes, including reserved.", labels=LABELS),
+        "avail": GaugeMetricFamily(
+            "node_filesystem_avail_bytes", "Bytes available to unprivileged users.", labels=LABELS
+        ),
+        "files": GaugeMetricFamily("node_filesystem_files", "Inodes in the filesystem.", labels=LABELS),
+        "files_free": GaugeMetricFamily("node_filesystem_files_free", "Free inodes.", labels=LABELS),
+        "ro": GaugeMetricFamily("node_filesystem_readonly", "Whether it is mounted read-only.", labels=LABELS),
+    }
+    error = GaugeMetricFamily(
+        "node_filesystem_device_error", "Whether the filesystem could not be stat'ed.", labels=LABELS
+    )
+    for m, st in zip(mounts, stats, strict=True):
+        labels = [m.device, m.mountpoint, m.fstype]
+        error.add_metric(labels, 1.0 if st is None else 0.0)
+        if st is None:
+            continue
+        families["size"].add_metric(labels, float(st.f_blocks) * st.f_bsize)
+        families["free"].add_metric(labels, float(st.f_bfree) * st.f_bsize)
+        families["avail"].add_metric(labels, float(st.f_bavail) * st.f_bsize)
+        families["files"].add_metric(labels, float(st.f_files))
+        families["files_free"].add_metric(labels, float(st.f_ffree))
+        families["ro"].add_metric(labels, 1.0 if "ro" in m.options.split(",") else 0.0)
+    return nonempty((error, *families.values()))
 
 
 class StatWorkers:
@@ -119,18 +169,7 @@ class FilesystemCollector:
         raise cannot_read(self.name, self.mounts_path, f"No such file or directory (nor {self.fallback_path})")
 
     def _selected(self) -> list[Mount]:
-        seen: set[tuple[str, str, str]] = set()
-        out = []
-        for m in parse_mounts(self._read_mounts(), self.rootfs):
-            key = (m.device, m.mountpoint, m.fstype)
-            if key in seen:  # one series per label set even if the table lists a mount twice
-                continue
-            excluded = self.settings.mount_points_exclude.search(m.mountpoint)
-            if excluded or self.settings.fs_types_exclude.search(m.fstype):
-                continue
-            seen.add(key)
-            out.append(m)
-        return out
+        return select_mounts(self._read_mounts(), self.rootfs, self.settings)
 
     def _unstick(self, path: str, _future: object) -> None:
         with self._lock:
@@ -163,32 +202,7 @@ class FilesystemCollector:
 
     def collect(self) -> list[Metric]:
         mounts = self._selected()
-        stats = self._stat_all(mounts)
-        families = {
-            "size": GaugeMetricFamily("node_filesystem_size_bytes", "Filesystem size in bytes.", labels=LABELS),
-            "free": GaugeMetricFamily("node_filesystem_free_bytes", "Free bytes, including reserved.", labels=LABELS),
-            "avail": GaugeMetricFamily(
-                "node_filesystem_avail_bytes", "Bytes available to unprivileged users.", labels=LABELS
-            ),
-            "files": GaugeMetricFamily("node_filesystem_files", "Inodes in the filesystem.", labels=LABELS),
-            "files_free": GaugeMetricFamily("node_filesystem_files_free", "Free inodes.", labels=LABELS),
-            "ro": GaugeMetricFamily("node_filesystem_readonly", "Whether it is mounted read-only.", labels=LABELS),
-        }
-        error = GaugeMetricFamily(
-            "node_filesystem_device_error", "Whether the filesystem could not be stat'ed.", labels=LABELS
-        )
-        for m, st in zip(mounts, stats, strict=True):
-            labels = [m.device, m.mountpoint, m.fstype]
-            error.add_metric(labels, 1.0 if st is None else 0.0)
-            if st is None:
-                continue
-            families["size"].add_metric(labels, float(st.f_blocks) * st.f_bsize)
-            families["free"].add_metric(labels, float(st.f_bfree) * st.f_bsize)
-            families["avail"].add_metric(labels, float(st.f_bavail) * st.f_bsize)
-            families["files"].add_metric(labels, float(st.f_files))
-            families["files_free"].add_metric(labels, float(st.f_ffree))
-            families["ro"].add_metric(labels, 1.0 if "ro" in m.options.split(",") else 0.0)
-        return nonempty((error, *families.values()))
+        return filesystem_families(mounts, self._stat_all(mounts))
 
 
 def create(config: ExporterConfig) -> FilesystemCollector:

@@ -15,7 +15,10 @@ class LoadavgCollector:
         self.path = join(procfs, "loadavg")
 
     def collect(self) -> list[Metric]:
-        text = read_text(self.name, self.path)
+        return self.families(read_text(self.name, self.path))
+
+    def families(self, text: str) -> list[Metric]:
+        """The families from the file's text (also used on text read from a remote host)."""
         try:
             one, five, fifteen = (float(v) for v in text.split()[:3])
         except ValueError:

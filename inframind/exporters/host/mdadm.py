@@ -93,7 +93,11 @@ class MdadmCollector:
         self.path = join(procfs, "mdstat")
 
     def collect(self) -> list[Metric]:
-        arrays = parse_mdstat(read_text(self.name, self.path), self.path)
+        return self.families(read_text(self.name, self.path))
+
+    def families(self, text: str) -> list[Metric]:
+        """The families from the file's text (also used on text read from a remote host)."""
+        arrays = parse_mdstat(text, self.path)
         state = GaugeMetricFamily("node_md_state", "Whether the array is in this state.", labels=["device", "state"])
         disks = GaugeMetricFamily("node_md_disks", "Member disks of the array by state.", labels=["device", "state"])
         required = GaugeMetricFamily("node_md_disks_required", "Disks the array is configured with.", labels=["device"])

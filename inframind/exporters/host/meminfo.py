@@ -54,8 +54,12 @@ class MeminfoCollector:
         self.path = join(procfs, "meminfo")
 
     def collect(self) -> list[Metric]:
+        return self.families(read_text(self.name, self.path))
+
+    def families(self, text: str) -> list[Metric]:
+        """The families from the file's text (also used on text read from a remote host)."""
         families: list[Metric] = []
-        for key, value in parse_meminfo(read_text(self.name, self.path), self.path).items():
+        for key, value in parse_meminfo(text, self.path).items():
             family = CounterMetricFamily if key.endswith("_total") else GaugeMetricFamily
             families.append(family(f"node_memory_{key}", f"Memory information field {key} from meminfo.", value=value))
         return families

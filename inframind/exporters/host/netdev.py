@@ -58,7 +58,11 @@ class NetdevCollector:
         self.exclude = settings.device_exclude
 
     def collect(self) -> list[Metric]:
-        devices = parse_net_dev(read_text(self.name, self.path), self.path)
+        return self.families(read_text(self.name, self.path))
+
+    def families(self, text: str) -> list[Metric]:
+        """The families from the file's text (also used on text read from a remote host)."""
+        devices = parse_net_dev(text, self.path)
         families = [
             CounterMetricFamily(f"node_network_{col}_total", f"Network device statistic {col}.", labels=["device"])
             for col in COLUMNS

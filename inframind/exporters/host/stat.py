@@ -29,8 +29,12 @@ class StatCollector:
         self.path = join(procfs, "stat")
 
     def collect(self) -> list[Metric]:
+        return self.families(read_text(self.name, self.path))
+
+    def families(self, text: str) -> list[Metric]:
+        """The families from the file's text (also used on text read from a remote host)."""
         values: dict[str, int] = {}
-        for line in read_text(self.name, self.path).splitlines():
+        for line in text.splitlines():
             key, _, rest = line.partition(" ")
             if key in _FIELDS:
                 first = rest.split(maxsplit=1)[0] if rest.strip() else ""

@@ -26,13 +26,27 @@ class UnameCollector:
     def collect(self) -> list[Metric]:
         u = os.uname()
         domainname = read_text(self.name, self.domainname_path).strip("\n")
-        info = GaugeMetricFamily(
-            "node_uname_info",
-            "Kernel and host identity from uname; always 1.",
-            labels=["sysname", "release", "version", "machine", "nodename", "domainname"],
-        )
-        info.add_metric([u.sysname, u.release, u.version, u.machine, u.nodename, domainname], 1.0)
-        return [info]
+        return [
+            uname_family(
+                sysname=u.sysname,
+                release=u.release,
+                version=u.version,
+                machine=u.machine,
+                nodename=u.nodename,
+                domainname=domainname,
+            )
+        ]
+
+
+def uname_family(*, sysname: str, release: str, version: str, machine: str, nodename: str, domainname: str) -> Metric:
+    """``node_uname_info`` from its six values (here from uname(2); from a remote host's for the ssh prober)."""
+    info = GaugeMetricFamily(
+        "node_uname_info",
+        "Kernel and host identity from uname; always 1.",
+        labels=["sysname", "release", "version", "machine", "nodename", "domainname"],
+    )
+    info.add_metric([sysname, release, version, machine, nodename, domainname], 1.0)
+    return info
 
 
 def create(config: ExporterConfig) -> UnameCollector:
