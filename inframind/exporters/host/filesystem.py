@@ -15,20 +15,16 @@ so one dead server costs one blocked thread, not one per scrape. A stat that fai
 
 from __future__ import annotations
 
-import functools
 import logging
 import os
-import queue
-import threading
-import time
 from collections.abc import Callable
-from concurrent.futures import Future
 from dataclasses import dataclass
 
 from prometheus_client.core import GaugeMetricFamily, Metric
 
 from inframind.config import ExporterConfig, FilesystemSettings, HostPaths
 from inframind.exporters.host.files import cannot_read, join, nonempty
+from inframind.exporters.timed import TimedCalls
 
 log = logging.getLogger(__name__)
 StatFn = Callable[[str], os.statvfs_result]
@@ -107,44 +103,6 @@ def filesystem_families(mounts: list[Mount], stats: list[os.statvfs_result | Non
     return nonempty((error, *families.values()))
 
 
-class StatWorkers:
-    """Daemon threads that run statvfs; a call that never returns holds one thread, never the process exit."""
-
-    def __init__(self, statvfs: StatFn, max_workers: int = 16) -> None:
-        self.statvfs = statvfs
-        self.max_workers = max_workers
-        self._jobs: queue.SimpleQueue[tuple[str, Future[os.statvfs_result]]] = queue.SimpleQueue()
-        self._lock = threading.Lock()
-        self._threads = self._idle = self._queued = 0
-
-    def submit(self, path: str) -> Future[os.statvfs_result]:
-        future: Future[os.statvfs_result] = Future()
-        with self._lock:
-            self._queued += 1
-            spawn = self._queued > self._idle and self._threads < self.max_workers
-            if spawn:
-                self._threads += 1
-        self._jobs.put((path, future))
-        if spawn:
-            threading.Thread(target=self._work, name="statvfs", daemon=True).start()
-        return future
-
-    def _work(self) -> None:
-        while True:
-            with self._lock:
-                self._idle += 1
-            path, future = self._jobs.get()
-            with self._lock:
-                self._idle -= 1
-                self._queued -= 1
-            if not future.set_running_or_notify_cancel():
-                continue
-            try:
-                future.set_result(self.statvfs(path))
-            except Exception as exc:  # noqa: BLE001 - handed to the waiting scrape, which reports it
-                future.set_exception(exc)
-
-
 class FilesystemCollector:
     name = "filesystem"
 
@@ -153,9 +111,7 @@ class FilesystemCollector:
         self.fallback_path = join(paths.procfs, "mounts")
         self.rootfs = paths.rootfs
         self.settings = settings
-        self.workers = StatWorkers(statvfs)
-        self._stuck: set[str] = set()
-        self._lock = threading.Lock()
+        self.stats = TimedCalls(statvfs, "filesystem: stat of")
 
     def _read_mounts(self) -> str:
         for path in (self.mounts_path, self.fallback_path):
@@ -171,34 +127,9 @@ class FilesystemCollector:
     def _selected(self) -> list[Mount]:
         return select_mounts(self._read_mounts(), self.rootfs, self.settings)
 
-    def _unstick(self, path: str, _future: object) -> None:
-        with self._lock:
-            self._stuck.discard(path)
-        log.info("filesystem: stat of %s returned; monitoring it again", path)
-
     def _stat_all(self, mounts: list[Mount]) -> list[os.statvfs_result | None]:
         """statvfs per mount, None for a failed or hung one; waits at most ``stat_timeout`` in all."""
-        futures: list[tuple[str, Future[os.statvfs_result] | None]] = []
-        for m in mounts:
-            path = join(self.rootfs, m.mountpoint)
-            with self._lock:
-                stuck = path in self._stuck
-            futures.append((path, None if stuck else self.workers.submit(path)))
-        deadline = time.monotonic() + self.settings.stat_timeout
-        return [None if f is None else self._wait(path, f, deadline) for path, f in futures]
-
-    def _wait(self, path: str, future: Future[os.statvfs_result], deadline: float) -> os.statvfs_result | None:
-        try:
-            return future.result(timeout=max(0.0, deadline - time.monotonic()))
-        except (OSError, ValueError) as exc:  # the stat's own error, or TimeoutError while it still runs
-            if future.done():
-                log.debug("filesystem: stat of %s failed: %s", path, exc)
-                return None
-        with self._lock:
-            self._stuck.add(path)
-        log.warning("filesystem: stat of %s hangs (>%gs); skipping it", path, self.settings.stat_timeout)
-        future.add_done_callback(functools.partial(self._unstick, path))
-        return None
+        return self.stats.run([join(self.rootfs, m.mountpoint) for m in mounts], self.settings.stat_timeout)
 
     def collect(self) -> list[Metric]:
         mounts = self._selected()

@@ -12,7 +12,7 @@ filesystem; FreeBSD puts the I/O size (128 KiB on ZFS) in ``f_bsize``, so it wou
 Windows has no statvfs: ``psutil.disk_usage`` gives the size and the free bytes (GetDiskFreeSpaceEx's
 total and total free), so ``avail``, ``files`` and ``files_free`` are not emitted there.
 
-A hung mount does not hang the scrape: each stat runs under :class:`~.timed.TimedCalls` for at most
+A hung mount does not hang the scrape: each stat runs under :class:`~inframind.exporters.timed.TimedCalls` for at most
 ``stat_timeout``; a failed or hung one is ``node_filesystem_device_error 1`` with no other series.
 """
 
@@ -30,7 +30,7 @@ from inframind.config import ExporterConfig, FilesystemSettings
 from inframind.exporters.host.files import nonempty
 from inframind.exporters.host.filesystem import LABELS
 from inframind.exporters.portable.common import os_family, read, warn_ignored_paths
-from inframind.exporters.portable.timed import TimedCalls
+from inframind.exporters.timed import TimedCalls
 
 
 @dataclass(frozen=True)
