@@ -51,6 +51,22 @@ def _setup_logging(config: Config, level: str | None) -> None:
     setup_logging(level or config.log.level, config.log.format)
 
 
+def _serve(config_path: str | None, log_level: str | None, run: Callable[[Config], object]) -> None:
+    """Load config, set up logging, run a long-lived service; its startup errors become clear exits."""
+    from inframind.secrets import SecretError
+
+    config = _load(config_path)
+    _setup_logging(config, log_level)
+    try:
+        run(config)
+    except ConfigError as exc:
+        _fail(f"configuration error:\n{exc}")
+    except SecretError as exc:
+        _fail(f"error: {exc}")
+    except OSError as exc:
+        _fail(f"error: {exc.strerror or exc}")
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
 @click.version_option(__version__, prog_name="inframind")
 def main() -> None:
@@ -186,14 +202,8 @@ def analyzer(config_path: str | None, listen: str | None, log_level: str | None)
     """Run the analyzer: REST API (OpenAPI at /docs), /health and /metrics."""
     from inframind.analyzer.service import run_analyzer
 
-    config = _load(config_path)
-    _setup_logging(config, log_level)
-    try:
-        run_analyzer(config, _parse_listen(listen))
-    except ConfigError as exc:
-        _fail(f"configuration error:\n{exc}")
-    except OSError as exc:
-        _fail(f"error: {exc.strerror or exc}")
+    address = _parse_listen(listen)
+    _serve(config_path, log_level, lambda config: run_analyzer(config, address))
 
 
 # ---------------------------------------------------------------- agent
@@ -209,18 +219,9 @@ def agent(config_path: str | None, listen: str | None, log_level: str | None) ->
     Events are spooled as JSON lines under agent.spool_dir; counters are on /metrics.
     """
     from inframind.agent.app import run_agent
-    from inframind.secrets import SecretError
 
-    config = _load(config_path)
-    _setup_logging(config, log_level)
-    try:
-        run_agent(config, _parse_listen(listen))
-    except ConfigError as exc:
-        _fail(f"configuration error:\n{exc}")
-    except SecretError as exc:
-        _fail(f"error: {exc}")
-    except OSError as exc:
-        _fail(f"error: {exc.strerror or exc}")
+    address = _parse_listen(listen)
+    _serve(config_path, log_level, lambda config: run_agent(config, address))
 
 
 # ---------------------------------------------------------------- local stack
