@@ -24,6 +24,7 @@ log events are resolved to assets through it, and root-cause analysis walks its 
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -136,13 +137,18 @@ class Inventory:
         """What depends on ``asset_id`` (incoming edges)."""
         return [e for e in self.edges if e.target == asset_id]
 
-    def by_address(self, address: str) -> Asset | None:
-        """The asset with this id, address or host name (case-insensitive), if any."""
-        key = address.lower()
+    @functools.cached_property
+    def _by_name(self) -> dict[str, Asset]:
+        index: dict[str, Asset] = {}
         for asset in self.assets.values():
-            if asset.id.lower() == key or any(a.lower() == key for a in asset.addresses):
-                return asset
-        return None
+            for name in (asset.id, *asset.addresses):
+                index.setdefault(name.lower(), asset)
+        return index
+
+    def by_address(self, address: str) -> Asset | None:
+        """The asset with this id, address or host name (case-insensitive), if any; O(1) per lookup,
+        since log pipelines resolve every event."""
+        return self._by_name.get(address.lower())
 
     def tenants(self) -> set[str]:
         return {a.tenant for a in self.assets.values()}
