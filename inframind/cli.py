@@ -216,7 +216,7 @@ def analyzer(config_path: str | None, listen: str | None, log_level: str | None)
 def agent(config_path: str | None, listen: str | None, log_level: str | None) -> None:
     """Run the agent: the SNMP trap receiver (agent.traps) today; log shipping joins it later.
 
-    Events are spooled as JSON lines under agent.spool_dir; counters are on /metrics.
+    Events are spooled as JSON lines under agent.state_dir; counters are on /metrics.
     """
     from inframind.agent.app import run_agent
 

@@ -117,7 +117,7 @@ def build_agent(
         inventory = load_inventory(config.inventory)
     spool = None
     if sink is None:
-        spool = JsonlSpool(Path(agent_cfg.spool_dir) / TRAPS_SPOOL)
+        spool = JsonlSpool(Path(agent_cfg.state_dir) / TRAPS_SPOOL)
         sink = spool.put
     traps = TrapReceiver(agent_cfg.traps, sink, inventory=inventory, env=env) if agent_cfg.traps.enabled else None
     registry = CollectorRegistry(auto_describe=False, support_collectors_without_names=True)

@@ -18,6 +18,7 @@ from inframind.config.exporter import (
     SmartSettings,
 )
 from inframind.config.load import DEFAULT_CONFIG_FILE, ENV_PREFIX, Config, LogSettings, load_config
+from inframind.config.logstore import LogStoreConfig, OpenSearchStoreSettings, SQLiteStoreSettings
 from inframind.config.stack import StackBinaries, StackConfig, StackPorts
 
 __all__ = [
@@ -35,9 +36,12 @@ __all__ = [
     "FilesystemSettings",
     "HostPaths",
     "LogSettings",
+    "LogStoreConfig",
     "NetdevSettings",
+    "OpenSearchStoreSettings",
     "ProbeSettings",
     "Role",
+    "SQLiteStoreSettings",
     "SmartSettings",
     "StackBinaries",
     "StackConfig",

@@ -14,6 +14,7 @@ import yaml
 from inframind.config.agent import AgentConfig
 from inframind.config.analyzer import AnalyzerConfig
 from inframind.config.exporter import ExporterConfig
+from inframind.config.logstore import LogStoreConfig
 from inframind.config.stack import StackConfig
 from inframind.schema import ConfigError, Issue, Origin, PathKey, build, load_yaml_file
 
@@ -34,6 +35,7 @@ class Config:
     exporter: ExporterConfig = ExporterConfig()
     agent: AgentConfig = AgentConfig()
     analyzer: AnalyzerConfig = AnalyzerConfig()
+    logstore: LogStoreConfig = LogStoreConfig()
     stack: StackConfig = StackConfig()
     log: LogSettings = LogSettings()
     inventory: str | None = None

@@ -126,10 +126,10 @@ def wait_for_count(url: str, family: str, expected: float, timeout: float = 10.0
 ANY_PORT = HostPort("127.0.0.1", 0)
 
 
-def trap_config(spool_dir: Path, listen: HostPort = ANY_PORT) -> Config:
+def trap_config(state_dir: Path, listen: HostPort = ANY_PORT) -> Config:
     user = TrapUser("ops", "SHA", SecretRef("env", "TRAP_AUTH"), "AES", SecretRef("env", "TRAP_PRIV"), ENGINE_ID)
     traps = TrapSettings(enabled=True, listen=listen, communities=(SecretRef("env", "TRAP_COMMUNITY"),), users=(user,))
-    return Config(agent=AgentConfig(listen=HostPort("127.0.0.1", 0), spool_dir=str(spool_dir), traps=traps))
+    return Config(agent=AgentConfig(listen=HostPort("127.0.0.1", 0), state_dir=str(state_dir), traps=traps))
 
 
 def marker() -> str:

@@ -266,7 +266,7 @@ def test_run_agent_serves_until_sigterm_and_flushes_the_spool(tmp_path: Path) ->
     (tmp_path / "inframind.yml").write_text(
         "agent:\n"
         f"  listen: 127.0.0.1:{http_port}\n"
-        f"  spool_dir: {tmp_path / 'spool'}\n"
+        f"  state_dir: {tmp_path / 'spool'}\n"
         "  traps:\n"
         "    enabled: true\n"
         f"    listen: 127.0.0.1:{trap_port}\n"

@@ -69,7 +69,7 @@ def test_engine_ids_outside_rfc3411_are_refused(text: str) -> None:
 
 
 def test_disabled_traps_serve_build_info_and_spool_counters(tmp_path: Path) -> None:
-    agent = build_agent(Config(agent=AgentConfig(spool_dir=str(tmp_path))))
+    agent = build_agent(Config(agent=AgentConfig(state_dir=str(tmp_path))))
     assert agent.traps is None
     status, body = get(agent.http.handle, "/metrics")
     assert status == 200
@@ -80,7 +80,7 @@ def test_disabled_traps_serve_build_info_and_spool_counters(tmp_path: Path) -> N
 
 
 def test_health_fails_while_the_trap_receiver_is_not_running(tmp_path: Path) -> None:
-    agent = build_agent(Config(agent=AgentConfig(spool_dir=str(tmp_path), traps=TrapSettings(enabled=True))))
+    agent = build_agent(Config(agent=AgentConfig(state_dir=str(tmp_path), traps=TrapSettings(enabled=True))))
     assert get(agent.http.handle, "/-/healthy")[0] == 503
 
 
@@ -122,7 +122,7 @@ def test_agent_process_does_not_import_the_analyzer_stack(tmp_path: Path) -> Non
         "import sys\n"
         "from inframind.agent.app import build_agent\n"
         "from inframind.config import AgentConfig, Config, TrapSettings\n"
-        f"build_agent(Config(agent=AgentConfig(spool_dir={str(tmp_path)!r}, traps=TrapSettings(enabled=True))))\n"
+        f"build_agent(Config(agent=AgentConfig(state_dir={str(tmp_path)!r}, traps=TrapSettings(enabled=True))))\n"
         "heavy = sorted(m for m in sys.modules if m.split('.')[0] in "
         "{'numpy','pandas','prophet','fastapi','uvicorn','starlette','pydantic'} "
         "or m.startswith('inframind.analyzer'))\n"
