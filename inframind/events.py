@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, cast, get_args
@@ -19,6 +20,7 @@ Level = Literal["debug", "info", "notice", "warning", "error", "critical"]
 SOURCES: tuple[str, ...] = get_args(Source)
 LEVELS: tuple[str, ...] = get_args(Level)
 FieldValue = str | int | float | bool | None
+_FINGERPRINT = re.compile(r"[0-9a-f]{32}")
 
 
 def _utc(stamp: dt.datetime) -> dt.datetime:
@@ -52,6 +54,8 @@ class LogEvent:
         object.__setattr__(self, "fields", dict(self.fields))
         if not self.fingerprint:
             object.__setattr__(self, "fingerprint", self.compute_fingerprint())
+        elif not _FINGERPRINT.fullmatch(self.fingerprint):
+            raise ValueError("LogEvent.fingerprint must be 32 lowercase hex digits (or empty to derive it)")
 
     def compute_fingerprint(self) -> str:
         """SHA-256 (first 128 bits, hex) over the identity of the event: where, when, what.

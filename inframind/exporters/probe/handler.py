@@ -16,15 +16,15 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily, Metric
-from prometheus_client.exposition import choose_encoder
 
 from inframind.config import ExporterConfig
+from inframind.exporters.exposition import text_format
 from inframind.exporters.probe.base import PROBERS, Outcome, ProbeError, Prober
 from inframind.exporters.probe.cache import PollCache
 from inframind.exporters.probe.config import Auth, Module, ProbeConfig
@@ -50,16 +50,6 @@ class ProbeMetrics:
             buckets=DURATION_BUCKETS,
             registry=registry,
         )
-
-
-class _Families:
-    """A throwaway collector so each answer gets a fresh registry (nothing leaks between targets)."""
-
-    def __init__(self, families: Iterable[Metric]) -> None:
-        self.families = list(families)
-
-    def collect(self) -> list[Metric]:
-        return self.families
 
 
 class ProbeService:
@@ -103,7 +93,7 @@ class ProbeService:
                 return text(400, f"auth {auth_name!r} is for {auth.type}, module {module_name!r} uses {module.prober}")
         timeout = self.deadline(module, request.headers.get("X-Prometheus-Scrape-Timeout-Seconds"))
         outcome = self.run(module, target, auth, timeout)
-        return self.render(module, outcome, request.headers.get("Accept", ""))
+        return self.render(outcome)
 
     def deadline(self, module: Module, header: str | None) -> float:
         settings = self.config.settings
@@ -130,7 +120,7 @@ class ProbeService:
             self.metrics.errors.labels(module.name, outcome.reason).inc()
         return outcome
 
-    def render(self, module: Module, outcome: Outcome, accept: str) -> Response:
+    def render(self, outcome: Outcome) -> Response:
         success = GaugeMetricFamily("probe_success", "Whether the probe succeeded.", value=float(outcome.success))
         duration = GaugeMetricFamily(
             "probe_duration_seconds", "How long the probe took, in seconds.", value=outcome.duration
@@ -144,10 +134,8 @@ class ProbeService:
                     value=outcome.cache_age,
                 )
             )
-        registry = CollectorRegistry(auto_describe=False, support_collectors_without_names=True)
-        registry.register(_Families(families))
-        encoder, content_type = choose_encoder(accept)
-        return Response(200, encoder(registry), content_type)
+        body, content_type = text_format(families)  # text 0.0.4 always, as the Go exporters answer
+        return Response(200, body, content_type)
 
     # ------------------------------------------------------------ running a prober
 
