@@ -74,7 +74,6 @@ def test_fingerprint_is_the_problem_not_the_observation() -> None:
         ({"evidence": ()}, "needs evidence"),
         ({"score": 1.5}, r"within \[0, 1\]"),
         ({"severity": "page"}, "unknown"),
-        ({"window": None}, ""),
     ],
 )
 def test_invalid_findings(changes: dict[str, object], message: str) -> None:
