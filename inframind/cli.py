@@ -356,6 +356,29 @@ def targets_scrape_config(
         click.echo(text, nl=False)
 
 
+# ---------------------------------------------------------------- rules
+
+
+@main.group("rules")
+def rules_group() -> None:
+    """Alerting, recording and log rules."""
+
+
+@rules_group.command("check")
+@click.argument("rules_dir", default="rules", required=False)
+def rules_check(rules_dir: str) -> None:
+    """Check every rule file under RULES_DIR: promtool check and unit tests, vmalert -dryRun, log rules."""
+    from inframind.rulecheck import check_rules
+
+    results = check_rules(rules_dir)
+    for result in results:
+        click.echo(f"{'ok  ' if result.ok else 'FAIL'}  {result.name}")
+        if result.detail and (not result.ok or "valid" in result.detail):
+            click.echo("      " + result.detail.replace("\n", "\n      "))
+    if not all(r.ok for r in results):
+        sys.exit(1)
+
+
 # ---------------------------------------------------------------- tokens
 
 
