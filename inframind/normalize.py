@@ -121,10 +121,9 @@ def parse_iso8601(text: str, tz: dt.tzinfo = dt.UTC) -> dt.datetime | None:
     else:
         zone_info = timezone(zone if ":" in zone else f"{zone[:3]}:{zone[3:]}")
     try:
-        stamp = dt.datetime(year, month, day, hour, minute, second, micro, tzinfo=zone_info)
-    except ValueError:
+        return dt.datetime(year, month, day, hour, minute, second, micro, tzinfo=zone_info).astimezone(dt.UTC)
+    except (ValueError, OverflowError):  # Feb 30th; year 1 shifted below datetime.min by its offset
         return None
-    return stamp.astimezone(dt.UTC)
 
 
 _MS_JSON_DATE = re.compile(r"/Date\((-?\d+)([+-]\d{4})?\)/")

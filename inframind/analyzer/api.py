@@ -16,8 +16,12 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 
 from inframind import __version__
+from inframind.analyzer.assets import AssetRegistry
 from inframind.analyzer.auth import Principal, TokenAuthenticator, current_principal, make_authorize, policy
+from inframind.analyzer.ingest import IngestLimits, ingest_router
 from inframind.config import AnalyzerConfig
+from inframind.inventory import Inventory
+from inframind.logstore import LogStore
 
 
 def _utcnow() -> dt.datetime:
@@ -30,6 +34,15 @@ class Deps:
 
     registry: CollectorRegistry = field(default_factory=lambda: CollectorRegistry(auto_describe=True))
     clock: Callable[[], dt.datetime] = _utcnow
+    logstore: LogStore | None = None
+    """Where ingested log events go (config.logstore); without one the ingest routes answer 503."""
+    assets: AssetRegistry | None = None
+    """Assets registered over ``POST /assets`` (the analyzer's state file)."""
+    inventory: Inventory | None = None
+    """The curated assets; resolution tries it before the registered ones."""
+    metrics_import_url: str | None = None
+    """VictoriaMetrics base URL for samples from ``/ingest/events``; None refuses events carrying metrics."""
+    ingest_limits: IngestLimits = field(default_factory=IngestLimits)
 
 
 @dataclass
@@ -100,6 +113,7 @@ def create_app(settings: AnalyzerConfig, deps: Deps | None = None) -> FastAPI:
         dependencies=[Depends(authorize)],
     )
     app.include_router(_core_router(settings, deps, deps.clock()))
+    app.include_router(ingest_router(deps))
 
     @app.middleware("http")
     async def count_requests(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:

@@ -6,7 +6,7 @@ Errors name the file (or the environment variable), the line and the field: see 
 """
 
 from inframind.config.agent import AgentConfig, TrapSettings, TrapUser, parse_engine_id
-from inframind.config.analyzer import ANALYZER_PORT, ROLES, AnalyzerConfig, ApiToken, Role
+from inframind.config.analyzer import ANALYZER_PORT, ROLES, AnalyzerConfig, ApiToken, IngestSettings, Role
 from inframind.config.exporter import (
     EXPORTER_PORT,
     DiskstatsSettings,
@@ -35,6 +35,7 @@ __all__ = [
     "ExporterConfig",
     "FilesystemSettings",
     "HostPaths",
+    "IngestSettings",
     "LogSettings",
     "LogStoreConfig",
     "NetdevSettings",

@@ -34,13 +34,34 @@ class ApiToken:
 
 
 @dataclass(frozen=True)
+class IngestSettings:
+    """Limits of the ingest API (POST /api/v1/logs, /ingest/events)."""
+
+    max_body_bytes: int = 10 * 2**20
+    max_events: int = 10_000
+    max_message_bytes: int = 2**20
+
+    def check(self) -> Iterator[tuple[PathKey, str]]:
+        for name in ("max_body_bytes", "max_events", "max_message_bytes"):
+            if getattr(self, name) < 1:
+                yield (name,), "must be at least 1"
+
+
+@dataclass(frozen=True)
 class AnalyzerConfig:
     listen: HostPort = HostPort("127.0.0.1", ANALYZER_PORT)
     tokens: tuple[ApiToken, ...] = ()
     public_metrics: bool = True
     """Serve /metrics without a token (the usual exporter convention; scrape it over a trusted network)."""
+    state_dir: str = "var/analyzer"
+    """The analyzer's own state (registered assets, findings, cursors) lives here."""
+    victoriametrics_url: str = "http://127.0.0.1:8428"
+    """The metrics store: queried by detectors, and where /ingest/events samples are imported."""
+    ingest: IngestSettings = IngestSettings()
 
     def check(self) -> Iterator[tuple[PathKey, str]]:
+        if not self.victoriametrics_url.startswith(("http://", "https://")):
+            yield ("victoriametrics_url",), "expected an http:// or https:// URL"
         seen: dict[str, int] = {}
         for i, token in enumerate(self.tokens):
             if token.name in seen:

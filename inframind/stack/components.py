@@ -7,7 +7,7 @@ Pure: config, resolved paths and binaries in, command lines out (the flags and t
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from inframind.config import Config, StackConfig
@@ -71,6 +71,8 @@ class Component:
     ui_path: str = "/"
     after: tuple[str, ...] = ()
     """Components that must have been ready once before this one starts."""
+    env: Mapping[str, str] = field(default_factory=dict)
+    """Extra environment for this child (config overrides that tie it to the stack)."""
 
     @property
     def url(self) -> str:
@@ -117,6 +119,7 @@ def plan(
                 f"-promscrape.config={paths.scrape_file}",
                 "-search.latencyOffset=0s",  # else the newest 30 s of samples are invisible
                 "-selfScrapeInterval=0",  # scraped as the job "victoriametrics" instead
+                "-dedup.minScrapeInterval=1ms",  # a retried /ingest/events import stores each sample once
             ),
             vm,
             "/health",
@@ -170,5 +173,9 @@ def plan(
             "--listen" if analyzer_listen else "stack.ports.analyzer",
             ui_path="/docs",
             after=("victoriametrics",),
+            env={
+                "INFRAMIND__ANALYZER__VICTORIAMETRICS_URL": vm_url,
+                "INFRAMIND__ANALYZER__STATE_DIR": str(paths.data_dir / "analyzer"),
+            },
         ),
     ]

@@ -140,7 +140,7 @@ class Supervisor:
                     stdin=subprocess.DEVNULL,
                     stdout=log,
                     stderr=subprocess.STDOUT,
-                    env=self.env,
+                    env={**self.env, **spec.env},
                     start_new_session=True,  # a terminal's Ctrl-C reaches the stack only; it stops children
                     preexec_fn=self._hook,  # noqa: PLW1509 - one thread spawns; the hook only calls prctl
                 )

@@ -53,6 +53,7 @@ def test_victoriametrics_flags() -> None:
         "-promscrape.config=/d/var/scrape.yml",
         "-search.latencyOffset=0s",
         "-selfScrapeInterval=0",
+        "-dedup.minScrapeInterval=1ms",
     )
 
 

@@ -1,0 +1,1 @@
+"""Where the analyzer's outputs go: VictoriaMetrics (samples from agent events); Alertmanager and ITSM later."""
