@@ -34,6 +34,9 @@ class OpenSearchStoreSettings:
     timeout: Duration = 30.0
     max_retries: int = 5
     """Retries of a bulk request on 429 and 5xx answers, with exponential backoff."""
+    read_lag: Duration = 2.0
+    """Cursor reads only return documents stored at least this long ago: longer than the refresh
+    interval plus bulk latency plus clock skew between writers, so no document is skipped."""
 
     def check(self) -> Iterator[tuple[PathKey, str]]:
         if not self.hosts:

@@ -36,7 +36,7 @@ def open_store(config: LogStoreConfig) -> LogStore:
     if config.type == "opensearch":
         from inframind.logstore.opensearch import OpenSearchStore
 
-        return OpenSearchStore(config.opensearch)
+        return OpenSearchStore(config.opensearch, read_lag=config.opensearch.read_lag)
     from inframind.logstore.sqlite import SQLiteStore
 
     return SQLiteStore(config.sqlite)

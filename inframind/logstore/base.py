@@ -25,7 +25,15 @@ GROUP_FIELDS: tuple[GroupField, ...] = ("level", "source", "asset_id", "host", "
 
 
 class LogStoreError(Exception):
-    """The store could not do what was asked (down, full, rejected); the message says which and why."""
+    """The store could not do what was asked (down, full, rejected); the message says which and why.
+
+    ``rejected`` names the fingerprints the store refused for good (a mapping error, an oversized
+    document), so a writer can set those events aside instead of retrying their whole batch forever.
+    """
+
+    def __init__(self, message: str, rejected: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.rejected = rejected
 
 
 @dataclass(frozen=True)

@@ -13,16 +13,18 @@ _TERMS = re.compile(r'"([^"]*)"|(\S+)')
 _WORDY = re.compile(r"\w", re.UNICODE)
 
 
-def search_terms(text: str) -> list[str]:
-    """The words and phrases of ``text``, in order; terms with no word character are dropped."""
+def search_terms(text: str) -> list[tuple[bool, str]]:
+    """``(is_phrase, term)`` for each bare word and each double-quoted phrase of ``text``, in order, for
+    every store (an unmatched quote is part of a word); terms with no word character are dropped: they
+    analyse to nothing and would make a phrase match no event at all."""
     terms = []
     for phrase, word in _TERMS.findall(text):
         term = (phrase or word).strip()
         if term and _WORDY.search(term):
-            terms.append(term)
+            terms.append((bool(phrase), term))
     return terms
 
 
 def fts_query(text: str) -> str:
     """``disk "write error" sda`` -> ``"disk" "write error" "sda"`` (empty when nothing searchable)."""
-    return " ".join('"' + term.replace('"', '""') + '"' for term in search_terms(text))
+    return " ".join('"' + term.replace('"', '""') + '"' for _, term in search_terms(text))

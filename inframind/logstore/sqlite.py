@@ -214,14 +214,18 @@ class SQLiteStore:
         clauses, params = _where(query)
         key = f"COALESCE({group_by}, '')" if group_by else "''"
         rows = self._select(
-            f"SELECT (ts / {width}) * {width} AS bucket, {key} AS k, COUNT(*) FROM events "  # noqa: S608
+            # floor to the bucket (SQLite's % truncates toward zero, which misplaces events before 1970)
+            f"SELECT ts - (((ts % {width}) + {width}) % {width}) AS bucket, {key} AS k, COUNT(*) FROM events "  # noqa: S608
             f"{self._sql_where(clauses)} GROUP BY bucket, k ORDER BY bucket, k",
             params,
         )
         return [Bucket(_stamp(int(b)), str(k), int(n)) for b, k, n in rows]
 
     def read_after(self, position: str | None, limit: int, tenant: str | None = None) -> tuple[list[LogEvent], str]:
-        start = int(position) if position else 0
+        try:
+            start = int(position) if position else 0
+        except ValueError:
+            raise LogStoreError(f"invalid position {position!r}: pass back what read_after returned") from None
         sql = f"SELECT {COLUMNS} FROM events WHERE seq > ?"  # noqa: S608 - fixed columns
         params: list[Any] = [start]
         if tenant is not None:

@@ -34,7 +34,12 @@ def events(n: int, start: dt.datetime = BASE, step: float = 60.0, size: int = 40
 
 
 def test_fts_query_is_safe_and_ands_terms() -> None:
-    assert search_terms('disk "write error" AND sda* ::') == ["disk", "write error", "AND", "sda*"]
+    assert search_terms('disk "write error" AND sda* ::') == [
+        (False, "disk"),
+        (True, "write error"),
+        (False, "AND"),
+        (False, "sda*"),
+    ]
     assert fts_query('say "hi"') == '"say" "hi"'
     assert fts_query('a"b') == '"a""b"'
     assert fts_query("  ::  ") == ""
