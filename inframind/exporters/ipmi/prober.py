@@ -80,28 +80,7 @@ class IpmiProber:
         return found
 
     def _call(self, target: str, settings: Settings, auth: Auth | None, timeout: float) -> Call:
-        host, port = split_target(target, settings.port)
-        try:
-            password = auth.password.resolve() if auth else None
-            k_g = auth.k_g.resolve() if auth and auth.k_g else None
-        except SecretError as exc:
-            raise ProbeError("auth", str(exc)) from None
-        cache = self.workdir / ("sdr-" + hashlib.sha256(f"{host}:{port}".encode()).hexdigest()[:16])
-        cache.mkdir(mode=0o700, exist_ok=True)
-        return Call(
-            host=host,
-            port=port,
-            interface=settings.interface,
-            username=auth.username if auth else None,
-            privilege=auth.privilege if auth else "user",
-            cipher_suite=auth.cipher_suite if auth else 3,
-            timeout=timeout,
-            workdir=str(self.workdir),
-            sdr_cache=str(cache),
-            workaround_flags=settings.workaround_flags,
-            password=password,
-            k_g=k_g,
-        )
+        return make_call(target, settings, auth, timeout, self.workdir)
 
     def _resolve(self, planned: list[Command]) -> list[Command]:
         """Commands with the tool's full path (FreeIPMI lives in sbin); a missing tool is a deployment error."""
@@ -164,6 +143,35 @@ def probe_error(target: str, up: Mapping[str, bool], failures: Mapping[str, Fail
     reason = next(r for r in SESSION_REASONS if any(f.reason == r for f in failures.values()))
     message = next(f.message for f in failures.values() if f.reason == reason)
     return ProbeError(reason, f"BMC {target}: {message}")
+
+
+def make_call(target: str, settings: Settings, auth: Auth | None, timeout: float, workdir: Path) -> Call:
+    """How to reach ``target``: its address, the module's session settings, the auth's secrets resolved now.
+
+    ``workdir`` holds the empty config file and a per-target SDR cache directory (made here, mode 0700).
+    Shared with the agent's SEL source, which reads the same BMCs with the same modules and auths."""
+    host, port = split_target(target, settings.port)
+    try:
+        password = auth.password.resolve() if auth else None
+        k_g = auth.k_g.resolve() if auth and auth.k_g else None
+    except SecretError as exc:
+        raise ProbeError("auth", str(exc)) from None
+    cache = workdir / ("sdr-" + hashlib.sha256(f"{host}:{port}".encode()).hexdigest()[:16])
+    cache.mkdir(mode=0o700, exist_ok=True)
+    return Call(
+        host=host,
+        port=port,
+        interface=settings.interface,
+        username=auth.username if auth else None,
+        privilege=auth.privilege if auth else "user",
+        cipher_suite=auth.cipher_suite if auth else 3,
+        timeout=timeout,
+        workdir=str(workdir),
+        sdr_cache=str(cache),
+        workaround_flags=settings.workaround_flags,
+        password=password,
+        k_g=k_g,
+    )
 
 
 def create(config: ExporterConfig) -> IpmiProber:
