@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import functools
 import re
+import zoneinfo
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -69,6 +70,16 @@ class Defaults:
     site: str = ""
 
 
+def _valid_zone(name: str) -> bool:
+    if re.fullmatch(r"UTC|[+-]\d{2}:?\d{2}", name):
+        return True
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
 @dataclass(frozen=True)
 class Asset:
     id: str
@@ -86,6 +97,9 @@ class Asset:
     auth: str | None = None
     """The name of the exporter's ``auths:`` entry to probe with."""
     labels: Mapping[str, str] = field(default_factory=dict)
+    timezone: str | None = None
+    """Zone of the device's clock for logs that carry none (IPMI SEL, RFC 3164 syslog): ``Europe/Moscow`` or
+    ``+03:00``; default UTC."""
     slo: Mapping[str, float] = field(default_factory=dict)
     depends: Mapping[str, tuple[str, ...] | str] = field(default_factory=dict)
 
@@ -100,6 +114,11 @@ class Asset:
         for kind in self.depends:
             if kind not in EDGE_KINDS:
                 yield ("depends", kind), f"unknown dependency kind; expected one of: {', '.join(EDGE_KINDS)}"
+        if self.timezone is not None and not _valid_zone(self.timezone):
+            yield (
+                ("timezone",),
+                f"unknown time zone {self.timezone!r}; use an IANA name such as Europe/Moscow or +03:00",
+            )
         if self.auth and not self.module:
             yield ("auth",), "an auth is only used with a probe module: set module too"
         if self.module and not self.addresses:

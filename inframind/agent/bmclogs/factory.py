@@ -5,7 +5,7 @@ exporter's ``modules:``/``auths:`` say with which settings and credentials; the 
 BMC is configured once. An asset whose module uses the ``ipmi`` prober gets a :class:`SelSource`, one
 using ``redfish`` a :class:`RedfishLogSource`. Secrets stay references until each read resolves them.
 
-SEL times carry no zone; an asset label ``timezone`` (``Europe/Moscow``, ``+03:00``) names the zone of
+SEL times carry no zone; the asset's ``timezone:`` (or a label ``timezone``) (``Europe/Moscow``, ``+03:00``) names the zone of
 its BMC clock when that is not UTC.
 """
 
@@ -48,7 +48,7 @@ def bmc_sources(config: Config, inventory: Inventory | None, cursors: CursorStor
             continue
         try:
             auth = _auth(asset, module.auth, module.prober, probe, inventory.source)
-            tz = timezone(asset.labels.get("timezone"))
+            tz = timezone(asset.timezone or asset.labels.get("timezone"))
         except ValueError as exc:
             issues.append(Issue(inventory.source, None, f"assets ({asset.id})", str(exc)))
             continue
