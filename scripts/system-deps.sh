@@ -27,12 +27,18 @@ if [ "$role" = test ]; then
   need[prometheus-ipmi-exporter]=prometheus-ipmi-exporter
   need[sshd]=openssh-server
   need[sudo]=sudo
+  need[rsyslogd]=rsyslog
+  need[journalctl]=systemd
+  need[logger]=bsdutils
 fi
 
 missing=()
 for bin in "${!need[@]}"; do
   command -v "$bin" >/dev/null 2>&1 || [ -x "/usr/sbin/$bin" ] || missing+=("${need[$bin]}")
 done
+if [ "$role" = test ] && [ ! -x /lib/systemd/systemd-journal-remote ]; then
+  missing+=("systemd-journal-remote")
+fi
 # python3 -m venv needs the ensurepip module, which Debian ships separately.
 python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=("python3-venv")
 mapfile -t missing < <(printf '%s\n' "${missing[@]:-}" | sed '/^$/d' | sort -u)
