@@ -356,6 +356,37 @@ def targets_scrape_config(
         click.echo(text, nl=False)
 
 
+# ---------------------------------------------------------------- logs
+
+
+@main.group("logs")
+def logs_group() -> None:
+    """Work with log files and the log store."""
+
+
+@logs_group.command("templates")
+@click.argument("path", metavar="FILE")
+@click.option(
+    "--format",
+    "fmt",
+    default="raw",
+    show_default=True,
+    metavar="FORMAT",
+    help="raw, syslog, journald, eventlog, or loghub:'<Date> <Time> <Level> <Component>: <Content>' "
+    "(a header layout whose <Content> is the message).",
+)
+@click.option("--top", type=int, default=None, metavar="N", help="Show only the N most frequent templates.")
+def logs_templates(path: str, fmt: str, top: int | None) -> None:
+    """Mine the templates of a log FILE (plain or .gz, `-` for stdin) and print them with their counts."""
+    from inframind.analyzer.template_report import format_rows, template_report
+
+    try:
+        rows = template_report(path, fmt, progress=sys.stderr)
+    except (OSError, ValueError) as exc:
+        _fail(f"error: {exc}")
+    click.echo(format_rows(rows, top))
+
+
 # ---------------------------------------------------------------- rules
 
 

@@ -117,3 +117,18 @@ def test_exporter_reports_port_in_use() -> None:
 def test_exporter_rejects_bad_listen() -> None:
     code, out = run("exporter", "--listen", "nowhere")
     assert code == 2 and "expected HOST:PORT" in out
+
+
+def test_logs_templates_over_a_file(tmp_path: Path) -> None:
+    log = tmp_path / "app.log"
+    log.write_text(
+        "".join(f"Failed password for user{i} from 10.0.0.{i} port 22 ssh2\n" for i in range(30))
+        + "disk sda write error\n"
+    )
+    result = CliRunner().invoke(main, ["logs", "templates", str(log), "--top", "1"])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[1].split()[0] == "30" and "Failed password for <*> from <IP> port <NUM> ssh2" in lines[1]
+    assert "1 more template" in result.stdout
+    missing = CliRunner().invoke(main, ["logs", "templates", str(tmp_path / "none.log")])
+    assert missing.exit_code == 1 and "not found" in missing.output
