@@ -6,7 +6,15 @@ Errors name the file (or the environment variable), the line and the field: see 
 """
 
 from inframind.config.agent import AgentConfig, TrapSettings, TrapUser, parse_engine_id
-from inframind.config.analyzer import ANALYZER_PORT, ROLES, AnalyzerConfig, ApiToken, IngestSettings, Role
+from inframind.config.analyzer import (
+    ANALYZER_PORT,
+    ROLES,
+    AnalyzerConfig,
+    ApiToken,
+    IngestSettings,
+    LogAnalysisSettings,
+    Role,
+)
 from inframind.config.exporter import (
     EXPORTER_PORT,
     DiskstatsSettings,
@@ -36,6 +44,7 @@ __all__ = [
     "FilesystemSettings",
     "HostPaths",
     "IngestSettings",
+    "LogAnalysisSettings",
     "LogSettings",
     "LogStoreConfig",
     "NetdevSettings",
