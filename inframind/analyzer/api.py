@@ -18,7 +18,10 @@ from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 from inframind import __version__
 from inframind.analyzer.assets import AssetRegistry
 from inframind.analyzer.auth import Principal, TokenAuthenticator, current_principal, make_authorize, policy
+from inframind.analyzer.findings_api import findings_router
 from inframind.analyzer.ingest import IngestLimits, ingest_router
+from inframind.analyzer.logloop_metrics import FindingsCollector
+from inframind.analyzer.state import FindingsStore
 from inframind.config import AnalyzerConfig
 from inframind.inventory import Inventory
 from inframind.logstore import LogStore
@@ -43,6 +46,8 @@ class Deps:
     metrics_import_url: str | None = None
     """VictoriaMetrics base URL for samples from ``/ingest/events``; None refuses events carrying metrics."""
     ingest_limits: IngestLimits = field(default_factory=IngestLimits)
+    findings: FindingsStore | None = None
+    """Where detectors keep their findings (the state file); without one the findings routes answer 503."""
 
 
 @dataclass
@@ -114,6 +119,9 @@ def create_app(settings: AnalyzerConfig, deps: Deps | None = None) -> FastAPI:
     )
     app.include_router(_core_router(settings, deps, deps.clock()))
     app.include_router(ingest_router(deps))
+    app.include_router(findings_router(deps))
+    if deps.findings is not None:
+        deps.registry.register(FindingsCollector(deps.findings))
 
     @app.middleware("http")
     async def count_requests(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:

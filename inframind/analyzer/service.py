@@ -1,4 +1,4 @@
-"""Running the analyzer process: the API server now; the detector loop joins in a later issue."""
+"""Running the analyzer process: the API server and, beside it, the log analyzer loop on its own thread."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from inframind.schema import HostPort
 
 if TYPE_CHECKING:
     from inframind.analyzer.api import Deps
+    from inframind.analyzer.logloop_runner import LogAnalyzerThread
 
 log = logging.getLogger(__name__)
 STATE_FILE = "state.db"
@@ -39,12 +40,15 @@ def _bind(address: HostPort) -> socket.socket:
 
 
 def open_deps(config: Config, resources: ExitStack) -> Deps:
-    """The log store, the asset state and the inventory, opened once; ``resources`` closes them.
+    """The log store, the asset state, the analysis state (findings) and the inventory, opened once;
+    ``resources`` closes them.
 
     A store that cannot be opened is a startup error (the message names it), not a silent 503 later.
     """
     from inframind.analyzer.api import Deps
     from inframind.analyzer.assets import AssetRegistry, AssetStateError
+    from inframind.analyzer.state import STATE_FILE as ANALYSIS_FILE
+    from inframind.analyzer.state import StateDB, StateError
     from inframind.inventory import load_inventory
     from inframind.logstore import LogStoreError, open_store
 
@@ -61,13 +65,37 @@ def open_deps(config: Config, resources: ExitStack) -> Deps:
     except AssetStateError as exc:
         raise OSError(str(exc)) from None
     resources.callback(assets.close)
+    try:
+        analysis = StateDB(state_dir / ANALYSIS_FILE)
+    except StateError as exc:
+        raise OSError(str(exc)) from None
+    resources.callback(analysis.close)
     return Deps(
         logstore=logstore,
         assets=assets,
         inventory=inventory,
         metrics_import_url=vm_url,
         ingest_limits=config.analyzer.ingest,
+        findings=analysis.findings,
     )
+
+
+def start_log_analysis(config: Config, deps: Deps, resources: ExitStack) -> LogAnalyzerThread | None:
+    """The log analyzer on its thread (every ``analyzer.logs.interval``), stopped by ``resources`` before the
+    stores it uses close. Settings come from ``analyzer.logs`` (defaults until that config section exists)."""
+    from inframind.analyzer.assets import AssetDirectory
+    from inframind.analyzer.logloop_runner import LogAnalyzerThread, build_log_analyzer
+    from inframind.analyzer.state import SQLiteFindingsStore
+
+    settings = config.analyzer.logs
+    if not settings.enabled or deps.logstore is None or not isinstance(deps.findings, SQLiteFindingsStore):
+        return None
+    directory = AssetDirectory(deps.inventory, deps.assets)
+    analyzer = build_log_analyzer(settings, deps.logstore, deps.findings.db, directory, deps.registry)
+    thread = LogAnalyzerThread(analyzer, settings.interval)
+    thread.start()
+    resources.callback(thread.stop)
+    return thread
 
 
 def run_analyzer(config: Config, listen: HostPort | None = None) -> None:
@@ -87,7 +115,9 @@ def run_analyzer(config: Config, listen: HostPort | None = None) -> None:
             "create one with `inframind tokens generate`"
         )
     with ExitStack() as resources:
-        app = create_app(config.analyzer, open_deps(config, resources))
+        deps = open_deps(config, resources)
+        app = create_app(config.analyzer, deps)
+        start_log_analysis(config, deps, resources)
         server = uvicorn.Server(
             uvicorn.Config(
                 app, host=address.host, port=address.port, log_config=None, access_log=False, server_header=False
