@@ -1,8 +1,9 @@
-"""Assemble the agent: event sources, the spool, ``/metrics`` and ``/-/healthy``. ``inframind agent`` runs this.
+"""Assemble the agent: sources, the pipeline (disk buffer, sink), ``/metrics`` and ``/-/healthy``.
 
 ``build_agent`` resolves secrets and checks what config validation cannot (so errors come before any
 socket is bound); ``Agent.start`` binds and starts everything in background threads, which is what tests
-use in-process; ``run_agent`` adds the wait for SIGINT/SIGTERM.
+use in-process; ``run_agent`` adds the wait for SIGINT/SIGTERM and the clean stop: receivers close, what
+was read is made durable, the buffer is shipped for up to ``SHUTDOWN_GRACE`` seconds, the rest waits on disk.
 """
 
 from __future__ import annotations
@@ -10,17 +11,23 @@ from __future__ import annotations
 import logging
 import platform
 import signal
+import sqlite3
 import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from prometheus_client import CollectorRegistry, ProcessCollector
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.core import GaugeMetricFamily, Metric
 
 from inframind import __version__
-from inframind.agent.spool import JsonlSpool
-from inframind.agent.traps import Sink, TrapReceiver
+from inframind.agent.buffer import DiskBuffer
+from inframind.agent.cursors import CursorStore
+from inframind.agent.pipeline import Pipeline
+from inframind.agent.pipeline_metrics import PipelineCollector
+from inframind.agent.pipeline_sources import build_sources
+from inframind.agent.sinks import LogSink, build_sink
 from inframind.config import Config
 from inframind.exporters.server import ExporterHTTP, Request, Response, metrics_handler, text
 from inframind.inventory import Inventory, load_inventory
@@ -28,16 +35,15 @@ from inframind.schema import HostPort
 
 log = logging.getLogger(__name__)
 
-TRAPS_SPOOL = "traps.jsonl"
+BUFFER_FILE = "buffer.db"
+CURSORS_FILE = "cursors.db"
+SHUTDOWN_GRACE = 10.0
 
 
 class AgentInfo:
-    """The agent's build info and spool counters."""
+    """The agent's build info."""
 
     name = "agent"
-
-    def __init__(self, spool: JsonlSpool | None) -> None:
-        self.spool = spool
 
     def collect(self) -> Iterator[Metric]:
         info = GaugeMetricFamily(
@@ -45,91 +51,95 @@ class AgentInfo:
         )
         info.add_metric([__version__, platform.python_version()], 1.0)
         yield info
-        if self.spool is None:
-            return
-        written, lost = self.spool.counts()
-        yield CounterMetricFamily(
-            "inframind_agent_spool_events_written", "Events appended (and fsynced) to the spool.", value=written
-        )
-        lost_family = CounterMetricFamily(
-            "inframind_agent_spool_events_lost",
-            "Events that never reached the spool, by reason: queue_full (disk too slow), write_error.",
-            labels=["reason"],
-        )
-        for reason, value in sorted(lost.items()):
-            lost_family.add_metric([reason], value)
-        yield lost_family
 
 
 @dataclass
 class Agent:
     http: ExporterHTTP
     registry: CollectorRegistry
-    spool: JsonlSpool | None = None
-    traps: TrapReceiver | None = None
+    pipeline: Pipeline
+    cursors: CursorStore
+    traps: Any = None
+    """The SNMP trap receiver (a TrapReceiver) when enabled."""
     _serving: threading.Thread | None = field(default=None, init=False, repr=False)
+    _closed: bool = field(default=False, init=False, repr=False)
 
     def start(self) -> None:
         """Bind and start everything in the background; on any failure stop what started and re-raise."""
         try:
-            if self.spool is not None:
-                self.spool.start()
-            if self.traps is not None:
-                self.traps.start()
+            self.pipeline.start()
             self._serving = self.http.start_background()
         except BaseException:
-            self.close()
+            self.close(grace=0.0)
             raise
 
     def healthy(self, _request: Request) -> Response:
         if self.traps is not None and not self.traps.alive():
             return text(503, "the SNMP trap receiver has stopped")
+        if not self.pipeline.alive():
+            return text(503, "the log pipeline is not running")
         return text(200, "Healthy")
 
-    def close(self) -> None:
-        """Stop receiving first, then drain the spool, so nothing accepted is left unwritten."""
+    def close(self, grace: float = SHUTDOWN_GRACE) -> None:
+        """Stop receiving and reading, ship for up to ``grace`` seconds, then stop serving /metrics."""
+        if self._closed:
+            return
+        self._closed = True
+        self.pipeline.stop(grace)
+        self.cursors.close()
         if self._serving is not None:
             self.http.shutdown()
             self._serving.join(10)
             self._serving = None
-        if self.traps is not None:
-            self.traps.close()
-        if self.spool is not None:
-            self.spool.close()
 
 
 def build_agent(
     config: Config,
     listen: HostPort | None = None,
     *,
-    sink: Sink | None = None,
+    sink: LogSink | None = None,
     inventory: Inventory | None = None,
     env: Mapping[str, str] | None = None,
 ) -> Agent:
     """Everything but the serving loop, nothing bound yet.
 
-    ``listen`` overrides ``agent.listen``; ``sink`` replaces the spool (tests); ``inventory`` replaces the
-    one ``config.inventory`` names; ``env`` resolves ``env:`` secrets (default: the process environment).
-    Raises ConfigError (bad engine id, bad inventory) or SecretError (a secret that cannot be read).
+    ``listen`` overrides ``agent.listen``; ``sink`` replaces the configured one (tests); ``inventory``
+    replaces the one ``config.inventory`` names; ``env`` resolves ``env:`` secrets (default: the process
+    environment). Raises ConfigError (bad engine id, bad inventory), SecretError (a secret that cannot be
+    read) or OSError (the state directory cannot be used).
     """
     agent_cfg = config.agent
     if inventory is None and config.inventory:
         inventory = load_inventory(config.inventory)
-    spool = None
-    if sink is None:
-        spool = JsonlSpool(Path(agent_cfg.state_dir) / TRAPS_SPOOL)
-        sink = spool.put
-    traps = TrapReceiver(agent_cfg.traps, sink, inventory=inventory, env=env) if agent_cfg.traps.enabled else None
+    state = Path(agent_cfg.state_dir)
+    try:
+        cursors = CursorStore(state / CURSORS_FILE)
+        buffer = DiskBuffer(state / BUFFER_FILE, agent_cfg.buffer.max_bytes)
+    except (OSError, sqlite3.Error) as exc:
+        raise OSError(f"cannot keep the agent's state in {state} (agent.state_dir): {exc}") from None
+    try:
+        sources = build_sources(config, cursors, inventory, env)
+    except BaseException:
+        buffer.close()
+        cursors.close()
+        raise
+    pipeline = Pipeline(
+        sink or build_sink(config, env),
+        buffer,
+        batch_max_events=agent_cfg.sink.batch_max_events,
+        batch_max_wait=agent_cfg.sink.batch_max_wait,
+    )
+    pipeline.pull.extend(sources.pull)
+    pipeline.push.extend(sources.push)
     registry = CollectorRegistry(auto_describe=False, support_collectors_without_names=True)
-    registry.register(AgentInfo(spool))
+    registry.register(AgentInfo())
     registry.register(ProcessCollector(registry=None))
-    if traps is not None:
-        registry.register(traps)
+    registry.register(PipelineCollector(pipeline))
+    for collector in sources.collectors:
+        registry.register(collector)
     http = ExporterHTTP(listen or agent_cfg.listen, {"/metrics": metrics_handler(registry)}, title="InfraMind agent")
-    agent = Agent(http, registry, spool, traps)
+    agent = Agent(http, registry, pipeline, cursors, sources.traps)
     http.routes["/-/healthy"] = agent.healthy
-    if traps is None:
-        log.info("SNMP trap receiver disabled (agent.traps.enabled: false)")
     return agent
 
 
@@ -149,3 +159,4 @@ def run_agent(config: Config, listen: HostPort | None = None) -> None:
     log.info("agent metrics on http://%s:%d/metrics", host, port)
     stop.wait()
     agent.close()
+    log.info("agent stopped")

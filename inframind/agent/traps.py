@@ -3,8 +3,8 @@
 pysnmp checks communities (v1/v2c) and USM users (v3: digests, decryption, engine ids, time windows),
 answers informs, and silently drops what fails; its own MIB counters say how many it dropped, and
 ``collect`` exposes them by reason next to the traps received. Every accepted trap is mapped by
-:mod:`inframind.agent.trapmap` and handed to the sink on the receiver thread, so a sink must be quick
-(the spool only enqueues).
+:mod:`inframind.agent.trapmap` and handed to the sink on the receiver thread: as a PushSource, ``start(emit)``
+makes the sink the pipeline's ``emit`` (the trap is in the disk buffer when it returns).
 
 The UDP socket is bound in the caller's thread before the loop starts, so a taken or privileged port
 fails ``start()`` with a message a person can act on instead of an error lost inside the loop.
@@ -29,6 +29,7 @@ from pysnmp.entity.engine import SnmpEngine  # type: ignore[import-untyped, unus
 from pysnmp.entity.rfc3413 import ntfrcv  # type: ignore[import-untyped, unused-ignore]
 from pysnmp.proto import rfc1902  # type: ignore[import-untyped, unused-ignore]
 
+from inframind.agent.source import Emit, SourceStats
 from inframind.agent.trapauth import ResolvedUser, add_credentials, resolve_communities
 from inframind.agent.trapmap import (
     TRAP_LABELS,
@@ -99,7 +100,8 @@ def bind_udp(listen: HostPort, setting: str = "agent.traps.listen") -> socket.so
 
 
 class TrapReceiver:
-    """Receives SNMPv1/v2c/v3 traps and informs on ``settings.listen`` and hands LogEvents to ``sink``.
+    """Receives SNMPv1/v2c/v3 traps and informs on ``settings.listen`` and hands LogEvents to ``sink`` (or,
+    as the agent's PushSource, to the ``emit`` given to ``start``).
 
     Secrets are resolved in the constructor (a SecretError names the reference), the socket is bound in
     ``start()``. ``collect()`` makes the receiver a Prometheus collector of its own counters.
@@ -110,7 +112,7 @@ class TrapReceiver:
     def __init__(
         self,
         settings: TrapSettings,
-        sink: Sink,
+        sink: Sink | None = None,
         *,
         inventory: Inventory | None = None,
         levels: Mapping[str, Level] | None = None,
@@ -120,6 +122,7 @@ class TrapReceiver:
     ) -> None:
         self.listen = settings.listen
         self.sink = sink
+        self.stats = SourceStats()
         self.inventory = inventory
         self.levels = dict(settings.levels if levels is None else levels)
         self.clock = clock
@@ -140,7 +143,11 @@ class TrapReceiver:
 
     # ------------------------------------------------------------ lifecycle
 
-    def start(self, timeout: float = 30.0) -> None:
+    def start(self, emit: Emit | None = None, timeout: float = 30.0) -> None:
+        if emit is not None:
+            self.sink = lambda event: emit([event])
+        if self.sink is None:
+            raise RuntimeError("the trap receiver needs a sink or an emit to hand traps to")
         if not self._communities and not self._users:
             log.warning("agent.traps has no communities and no users: every trap will be dropped")
         sock = bind_udp(self.listen)
@@ -229,14 +236,19 @@ class TrapReceiver:
         except MalformedTrap as exc:
             log.debug("dropped: %s", exc)
             self._count_drop("malformed")
+            self.stats.reject("malformed")
             return
         with self._lock:
             self._received[(trap.version, trap_label(event.event_id or ""))] += 1
         try:
+            if self.sink is None:
+                raise RuntimeError("trap receiver not started")
             self.sink(event)
-        except Exception:
+        except Exception as exc:
             self._count_drop("sink_error")
+            self.stats.error(f"cannot store a trap: {exc}")
             raise
+        self.stats.add_read()
 
     def _count_drop(self, reason: str) -> None:
         with self._lock:

@@ -1,4 +1,4 @@
-"""Send real traps with net-snmp's snmptrap/snmpinform and watch the agent's spool and /metrics for them."""
+"""Send real traps with net-snmp's snmptrap/snmpinform and watch the agent's log store and /metrics for them."""
 
 from __future__ import annotations
 
@@ -6,14 +6,19 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
+import tempfile
 import uuid
 from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 
-from inframind.config import AgentConfig, Config, TrapSettings, TrapUser
+from inframind.config import AgentConfig, Config, LogStoreConfig, SQLiteStoreSettings, TrapSettings, TrapUser
+from inframind.config.agent import SinkSettings
 from inframind.events import LogEvent
+from inframind.logstore import Query
+from inframind.logstore.sqlite import SQLiteStore
 from inframind.schema import HostPort
 from inframind.secrets import SecretRef
 from tests.helpers.exposition import Family, parse, scrape_text
@@ -89,21 +94,65 @@ def link_down(marker: str, trap_oid: str = "1.3.6.1.6.3.1.1.5.3") -> list[str]:
     ]
 
 
-def read_spool(path: Path) -> list[LogEvent]:
-    if not path.exists():
+STORE_FILE = "logs.db"
+
+
+def read_events(db: Path) -> list[LogEvent]:
+    """Every event in the agent's SQLite log store, in storage order (none before the agent made it)."""
+    if not db.exists():
         return []
-    with path.open(encoding="utf-8") as lines:
-        return [LogEvent.from_json(line) for line in lines if line.strip()]
+    store = SQLiteStore(SQLiteStoreSettings(path=str(db)))
+    try:
+        events: list[LogEvent] = []
+        position = None
+        while True:
+            page, position = store.read_after(position, 1000)
+            if not page:
+                return events
+            events.extend(page)
+    finally:
+        store.close()
 
 
-def wait_for_event(spool: Path, marker: str, timeout: float = 10.0) -> LogEvent:
+def search_events(db: Path, text: str) -> list[LogEvent]:
+    """The store's full-text search, as the analyzer would run it."""
+    store = SQLiteStore(SQLiteStoreSettings(path=str(db)))
+    try:
+        return store.search(Query(text=text), limit=100).events
+    finally:
+        store.close()
+
+
+def start_unprivileged(listen: HostPort) -> subprocess.CompletedProcess[str]:
+    """``build_agent(...).start()`` with traps on ``listen`` in a process that runs as nobody when we are root
+    (its state directory is made writable for it, and removed afterwards)."""
+    state = Path(tempfile.mkdtemp(prefix="inframind-agent-"))  # pytest's tmp_path is root's alone
+    state.chmod(0o777)
+    code = (
+        "from pathlib import Path\n"
+        "from inframind.agent.app import build_agent\n"
+        "from inframind.schema import HostPort\n"
+        "from tests.helpers.traps import SECRETS, trap_config\n"
+        f"config = trap_config(Path({str(state)!r}), HostPort({listen.host!r}, {listen.port}))\n"
+        "build_agent(config, env=SECRETS).start()\n"
+    )
+    argv = [sys.executable, "-c", code]
+    if os.geteuid() == 0:
+        argv = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", *argv]
+    try:
+        return subprocess.run(argv, capture_output=True, text=True, timeout=60, check=False, cwd=Path.cwd())
+    finally:
+        shutil.rmtree(state)
+
+
+def wait_for_event(db: Path, marker: str, timeout: float = 10.0) -> LogEvent:
     found: list[LogEvent] = []
 
     def arrived() -> bool:
-        found[:] = [e for e in read_spool(spool) if e.fields.get(IF_DESCR_3) == marker]
+        found[:] = [e for e in read_events(db) if e.fields.get(IF_DESCR_3) == marker]
         return bool(found)
 
-    assert wait_until(arrived, timeout, interval=0.02), f"no event with ifDescr={marker!r} in {spool}"
+    assert wait_until(arrived, timeout, interval=0.02), f"no event with ifDescr={marker!r} in {db}"
     assert len(found) == 1, found
     return found[0]
 
@@ -129,7 +178,10 @@ ANY_PORT = HostPort("127.0.0.1", 0)
 def trap_config(state_dir: Path, listen: HostPort = ANY_PORT) -> Config:
     user = TrapUser("ops", "SHA", SecretRef("env", "TRAP_AUTH"), "AES", SecretRef("env", "TRAP_PRIV"), ENGINE_ID)
     traps = TrapSettings(enabled=True, listen=listen, communities=(SecretRef("env", "TRAP_COMMUNITY"),), users=(user,))
-    return Config(agent=AgentConfig(listen=HostPort("127.0.0.1", 0), state_dir=str(state_dir), traps=traps))
+    agent = AgentConfig(
+        listen=HostPort("127.0.0.1", 0), state_dir=str(state_dir), traps=traps, sink=SinkSettings(batch_max_wait=0.05)
+    )
+    return Config(agent=agent, logstore=LogStoreConfig(sqlite=SQLiteStoreSettings(path=str(state_dir / STORE_FILE))))
 
 
 def marker() -> str:

@@ -1,15 +1,13 @@
 """The agent's trap receiver in-process on 127.0.0.1, fed by net-snmp's real snmptrap and snmpinform.
 
 One agent serves the module: every test marks its trap with a unique ifDescr and waits for that event in
-the spool file (the agent's real output path) or for a drop counter to move on /metrics.
+the agent's SQLite log store (its real output path) or for a drop counter to move on /metrics.
 """
 
 from __future__ import annotations
 
-import os
 import signal
 import socket
-import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -30,6 +28,7 @@ from tests.helpers.traps import (
     ENGINE_ID,
     IF_DESCR_3,
     SECRETS,
+    STORE_FILE,
     V2C,
     V3,
     V3_PRIV,
@@ -38,7 +37,9 @@ from tests.helpers.traps import (
     link_down,
     marker,
     metrics,
-    read_spool,
+    read_events,
+    search_events,
+    start_unprivileged,
     trap_config,
     wait_for_count,
     wait_for_event,
@@ -51,7 +52,7 @@ pytestmark = pytest.mark.integration
 class Running:
     agent: Agent
     sender: TrapSender
-    spool: Path
+    store: Path
     metrics_url: str
 
     def dropped(self, reason: str) -> float:
@@ -64,11 +65,11 @@ def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
     inventory = inventory_from_data(
         {"defaults": {"tenant": "lab"}, "assets": [{"id": "lab-switch", "kind": "switch", "addresses": ["127.0.0.1"]}]}
     )
-    agent = build_agent(trap_config(base / "spool"), inventory=inventory, env=SECRETS)
+    agent = build_agent(trap_config(base / "state"), inventory=inventory, env=SECRETS)
     agent.start()
     assert agent.traps is not None
     host, port = agent.http.address
-    yield Running(agent, TrapSender(agent.traps.address[1], base / "net-snmp"), base / "spool" / "traps.jsonl",
+    yield Running(agent, TrapSender(agent.traps.address[1], base / "net-snmp"), base / "state" / STORE_FILE,
                   f"http://{host}:{port}/metrics")  # fmt: skip
     agent.close()
 
@@ -77,7 +78,7 @@ def test_v2c_link_down_arrives_mapped_and_counted(running: Running) -> None:
     before = metrics(running.metrics_url)["inframind_snmp_traps_received_total"].value(version="v2c", trap="linkDown")
     mark = marker()
     running.sender.send(V2C, "", *link_down(mark))
-    event = wait_for_event(running.spool, mark)
+    event = wait_for_event(running.store, mark)
     assert event.message == f"linkDown from 127.0.0.1: ifIndex=3 ifAdminStatus=1 ifOperStatus=2 ifDescr={mark}"
     assert (event.source, event.level, event.channel) == ("snmp_trap", "warning", "v2c")
     assert (event.host, event.asset_id, event.tenant) == ("127.0.0.1", "lab-switch", "lab")
@@ -89,16 +90,16 @@ def test_v2c_link_down_arrives_mapped_and_counted(running: Running) -> None:
     )
 
 
-def test_cyrillic_text_survives_the_wire_and_the_spool(running: Running) -> None:
+def test_cyrillic_text_survives_the_wire_and_the_store(running: Running) -> None:
     mark = marker()
     alias = "Аплинк к ядру — стойка R3"
     running.sender.send(V2C, "", *link_down(mark, "1.3.6.1.6.3.1.1.5.4"), "1.3.6.1.2.1.31.1.1.1.18.3", "s", alias)
-    event = wait_for_event(running.spool, mark)
+    event = wait_for_event(running.store, mark)
     assert event.fields["1.3.6.1.2.1.31.1.1.1.18.3"] == alias
     assert event.message.endswith(f'ifAlias="{alias}"')
     assert event.level == "info"
-    raw = running.spool.read_bytes()
-    assert alias.encode("utf-8") in raw  # UTF-8 on disk, not \u escapes
+    found = search_events(running.store, "Аплинк")  # stored as text the full-text index understands
+    assert [e.fingerprint for e in found] == [event.fingerprint]
 
 
 def test_wrong_community_is_dropped_and_counted(running: Running) -> None:
@@ -107,8 +108,8 @@ def test_wrong_community_is_dropped_and_counted(running: Running) -> None:
     running.sender.send(["-v", "2c", "-c", "not-the-community"], "", *link_down(lost))
     wait_for_count(running.metrics_url, "inframind_snmp_traps_dropped_total", before + 1, reason="bad_community")
     running.sender.send(V2C, "", *link_down(barrier))
-    wait_for_event(running.spool, barrier)  # a later trap got through, so the dropped one had its chance
-    assert not [e for e in read_spool(running.spool) if e.fields.get(IF_DESCR_3) == lost]
+    wait_for_event(running.store, barrier)  # a later trap got through, so the dropped one had its chance
+    assert not [e for e in read_events(running.store) if e.fields.get(IF_DESCR_3) == lost]
 
 
 def test_v1_trap_is_converted_with_its_enterprise(running: Running) -> None:
@@ -118,13 +119,13 @@ def test_v1_trap_is_converted_with_its_enterprise(running: Running) -> None:
         ["-v", "1", "-c", SECRETS["TRAP_COMMUNITY"]],
         *[enterprise, "127.0.0.1", "2", "0", "", "1.3.6.1.2.1.2.2.1.1.3", "i", "3", IF_DESCR_3, "s", mark],
     )
-    event = wait_for_event(running.spool, mark)
+    event = wait_for_event(running.store, mark)
     assert event.channel == "v1"
     assert (event.event_id, event.provider, event.level) == ("1.3.6.1.6.3.1.1.5.3", enterprise, "warning")
     assert event.message == f"linkDown from 127.0.0.1: ifIndex=3 ifDescr={mark}"
     assert event.fields["1.3.6.1.6.3.18.1.3.0"] == "127.0.0.1"  # the agent-addr of the v1 PDU
     assert event.fields[SNMP_TRAP_COMMUNITY] == "<redacted>"
-    assert SECRETS["TRAP_COMMUNITY"] not in running.spool.read_text(encoding="utf-8")
+    assert not [e for e in read_events(running.store) if SECRETS["TRAP_COMMUNITY"] in e.to_json()]
 
 
 def test_v1_enterprise_specific_trap(running: Running) -> None:
@@ -133,7 +134,7 @@ def test_v1_enterprise_specific_trap(running: Running) -> None:
         ["-v", "1", "-c", SECRETS["TRAP_COMMUNITY"]],
         *["1.3.6.1.4.1.8072.2.3", "127.0.0.1", "6", "17", "", IF_DESCR_3, "s", mark],
     )
-    event = wait_for_event(running.spool, mark)
+    event = wait_for_event(running.store, mark)
     assert (event.event_id, event.provider, event.level) == (
         "1.3.6.1.4.1.8072.2.3.0.17",
         "1.3.6.1.4.1.8072.2.3",
@@ -145,7 +146,7 @@ def test_v3_auth_priv_trap_with_the_senders_engine_id(running: Running) -> None:
     before = metrics(running.metrics_url)["inframind_snmp_traps_received_total"].value(version="v3", trap="linkDown")
     mark = marker()
     running.sender.send([*V3, *V3_PRIV, "-e", ENGINE_ID], "", *link_down(mark))
-    event = wait_for_event(running.spool, mark)
+    event = wait_for_event(running.store, mark)
     assert event.channel == "v3"
     assert event.message == f"linkDown from 127.0.0.1: ifIndex=3 ifAdminStatus=1 ifOperStatus=2 ifDescr={mark}"
     wait_for_count(
@@ -156,7 +157,7 @@ def test_v3_auth_priv_trap_with_the_senders_engine_id(running: Running) -> None:
 def test_v3_inform_is_acknowledged_after_engine_discovery(running: Running) -> None:
     mark = marker()
     running.sender.inform([*V3, *V3_PRIV], "", *link_down(mark, "1.3.6.1.6.3.1.1.5.1"))
-    event = wait_for_event(running.spool, mark)
+    event = wait_for_event(running.store, mark)
     assert (event.channel, event.level) == ("v3", "notice")
     assert event.message.startswith("coldStart from 127.0.0.1: ")
 
@@ -164,7 +165,7 @@ def test_v3_inform_is_acknowledged_after_engine_discovery(running: Running) -> N
 def test_v2c_inform_is_acknowledged(running: Running) -> None:
     mark = marker()
     running.sender.inform(V2C, "", *link_down(mark, "1.3.6.1.6.3.1.1.5.2"))
-    assert wait_for_event(running.spool, mark).level == "notice"
+    assert wait_for_event(running.store, mark).level == "notice"
 
 
 @pytest.mark.parametrize(
@@ -182,21 +183,22 @@ def test_v3_bad_credentials_are_dropped_and_counted(running: Running, options: l
     running.sender.send(options, "", *link_down(lost))
     wait_for_count(running.metrics_url, "inframind_snmp_traps_dropped_total", before + 1, reason=reason)
     running.sender.send([*V3, *V3_PRIV, "-e", ENGINE_ID], "", *link_down(barrier))
-    wait_for_event(running.spool, barrier)
-    assert not [e for e in read_spool(running.spool) if e.fields.get(IF_DESCR_3) == lost]
+    wait_for_event(running.store, barrier)
+    assert not [e for e in read_events(running.store) if e.fields.get(IF_DESCR_3) == lost]
 
 
 def test_metrics_are_bounded_and_lint_clean(running: Running) -> None:
     mark = marker()
     running.sender.send(V2C, "", *link_down(mark, "1.3.6.1.4.1.8072.9999.0.1"))  # an enterprise trap
-    wait_for_event(running.spool, mark)
+    wait_for_event(running.store, mark)
     families = metrics(running.metrics_url)
     received = families["inframind_snmp_traps_received_total"]
     assert received.value(version="v2c", trap="other") >= 1
     assert {dict(labels)["trap"] for labels in received.series} == set(TRAP_LABELS)
     assert set(families["inframind_snmp_traps_dropped_total"].by("reason")) == set(DROP_REASONS)
-    assert families["inframind_agent_spool_events_written_total"].value() >= 1
-    assert families["inframind_agent_spool_events_lost_total"].by("reason") == {"queue_full": 0, "write_error": 0}
+    assert families["inframind_agent_events_read_total"].value(source="snmp_traps") >= 1
+    assert families["inframind_agent_events_shipped_total"].value(source="snmp_traps") >= 1
+    assert families["inframind_agent_events_dropped_total"].by("reason") == {"buffer_full": 0, "refused": 0}
     lint = promtool_check_metrics(require_binary("promtool"), scrape_text(running.metrics_url))
     assert lint.returncode == 0, lint.stdout + lint.stderr
     health = requests.get(running.metrics_url.replace("/metrics", "/-/healthy"), timeout=5)
@@ -204,13 +206,13 @@ def test_metrics_are_bounded_and_lint_clean(running: Running) -> None:
 
 
 def test_ipv6_listener_receives_traps(tmp_path: Path) -> None:
-    agent = build_agent(trap_config(tmp_path / "spool", HostPort("::1", 0)), env=SECRETS)
+    agent = build_agent(trap_config(tmp_path / "state", HostPort("::1", 0)), env=SECRETS)
     agent.start()
     try:
         assert agent.traps is not None
         mark = marker()
         TrapSender(agent.traps.address[1], tmp_path / "net-snmp", host="::1").send(V2C, "", *link_down(mark))
-        event = wait_for_event(tmp_path / "spool" / "traps.jsonl", mark)
+        event = wait_for_event(tmp_path / "state" / STORE_FILE, mark)
         assert event.host == "::1"
     finally:
         agent.close()
@@ -222,22 +224,14 @@ def test_port_in_use_names_the_setting_and_cleans_up(tmp_path: Path) -> None:
         agent = build_agent(trap_config(tmp_path, HostPort("127.0.0.1", taken.getsockname()[1])), env=SECRETS)
         with pytest.raises(OSError, match=r"agent\.traps\.listen.*in use"):
             agent.start()
-    assert agent.spool is not None and agent.spool.counts() == (0, {"queue_full": 0, "write_error": 0})
+    assert agent.pipeline.buffer.usage() == (0, 0)
+    assert not agent.pipeline.alive()
     assert not (agent.traps and agent.traps.alive())
 
 
-def test_privileged_port_without_capability_says_what_to_do(tmp_path: Path) -> None:
+def test_privileged_port_without_capability_says_what_to_do() -> None:
     """A real bind to port 162 by an unprivileged user (the test drops root with setpriv when it has it)."""
-    code = (
-        "from inframind.agent.app import build_agent\n"
-        "from inframind.schema import HostPort\n"
-        "from tests.helpers.traps import SECRETS, trap_config\n"
-        f"build_agent(trap_config({str(tmp_path)!r}, HostPort('127.0.0.1', 162)), env=SECRETS).start()\n"
-    )
-    argv = [sys.executable, "-c", code]
-    if os.geteuid() == 0:
-        argv = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", *argv]
-    result = subprocess.run(argv, capture_output=True, text=True, timeout=60, check=False, cwd=Path.cwd())
+    result = start_unprivileged(HostPort("127.0.0.1", 162))
     assert result.returncode != 0
     assert "PermissionError" in result.stderr, result.stderr
     assert "127.0.0.1:162 (agent.traps.listen)" in result.stderr
@@ -260,17 +254,20 @@ def test_configured_receiver_engine_id_takes_informs_without_discovery(tmp_path:
     assert not receiver.alive()
 
 
-def test_run_agent_serves_until_sigterm_and_flushes_the_spool(tmp_path: Path) -> None:
+def test_run_agent_serves_until_sigterm_with_the_trap_stored(tmp_path: Path) -> None:
     """The real process path: YAML config, env secrets, run_agent, signal, exit 0 with the event on disk."""
     trap_port, http_port = free_udp_port(), free_port()
     (tmp_path / "inframind.yml").write_text(
         "agent:\n"
         f"  listen: 127.0.0.1:{http_port}\n"
-        f"  state_dir: {tmp_path / 'spool'}\n"
+        f"  state_dir: {tmp_path / 'state'}\n"
         "  traps:\n"
         "    enabled: true\n"
         f"    listen: 127.0.0.1:{trap_port}\n"
-        "    communities: [env:TRAP_COMMUNITY]\n",
+        "    communities: [env:TRAP_COMMUNITY]\n"
+        "logstore:\n"
+        "  sqlite:\n"
+        f"    path: {tmp_path / 'logs.db'}\n",
         encoding="utf-8",
     )
     code = (
@@ -285,7 +282,7 @@ def test_run_agent_serves_until_sigterm_and_flushes_the_spool(tmp_path: Path) ->
         server.wait_http(f"http://127.0.0.1:{http_port}/-/healthy", timeout=30)
         mark = marker()
         TrapSender(trap_port, tmp_path / "net-snmp").send(V2C, "", *link_down(mark))
-        wait_for_event(tmp_path / "spool" / "traps.jsonl", mark)
+        wait_for_event(tmp_path / "logs.db", mark)
         server.proc.send_signal(signal.SIGTERM)
         assert server.proc.wait(10) == 0, server.log_tail()
     finally:

@@ -15,10 +15,20 @@ from inframind.agent.app import build_agent
 from inframind.agent.trapauth import ResolvedUser
 from inframind.agent.trapmap import Trap
 from inframind.agent.traps import DROP_REASONS, TrapReceiver
-from inframind.config import AgentConfig, Config, TrapSettings, TrapUser, load_config, parse_engine_id
+from inframind.config import (
+    AgentConfig,
+    Config,
+    LogStoreConfig,
+    SQLiteStoreSettings,
+    TrapSettings,
+    TrapUser,
+    load_config,
+    parse_engine_id,
+)
+from inframind.config.agent import EventLogSource, EventLogTarget, FileSource, JournaldSource, SyslogSource
 from inframind.events import LogEvent
 from inframind.exporters.server import Request
-from inframind.schema import ConfigError
+from inframind.schema import ConfigError, HostPort
 from inframind.secrets import SecretError, SecretRef
 
 NOW = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
@@ -68,15 +78,21 @@ def test_engine_ids_outside_rfc3411_are_refused(text: str) -> None:
         parse_engine_id(text)
 
 
-def test_disabled_traps_serve_build_info_and_spool_counters(tmp_path: Path) -> None:
+def test_disabled_traps_serve_build_info_and_pipeline_gauges(tmp_path: Path) -> None:
     agent = build_agent(Config(agent=AgentConfig(state_dir=str(tmp_path))))
     assert agent.traps is None
     status, body = get(agent.http.handle, "/metrics")
     assert status == 200
     values = samples(body)
-    assert values[("inframind_agent_spool_events_written_total", ())] == 0
+    assert values[("inframind_agent_buffer_events", ())] == 0
+    assert values[("inframind_agent_events_dropped_total", (("reason", "buffer_full"),))] == 0
     assert not any(name.startswith("inframind_snmp_traps") for name, _ in values)
-    assert get(agent.http.handle, "/-/healthy") == (200, "Healthy\n")
+    assert get(agent.http.handle, "/-/healthy")[0] == 503  # built, not started: the pipeline is not running
+    agent.start()
+    try:
+        assert get(agent.http.handle, "/-/healthy") == (200, "Healthy\n")
+    finally:
+        agent.close()
 
 
 def test_health_fails_while_the_trap_receiver_is_not_running(tmp_path: Path) -> None:
@@ -130,3 +146,35 @@ def test_agent_process_does_not_import_the_analyzer_stack(tmp_path: Path) -> Non
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
     assert out.stdout.strip() == ""
+
+
+def test_every_configured_source_feeds_the_pipeline(tmp_path: Path) -> None:
+    """Files, syslog, traps, journald and EventLog built from config, started and stopped with the agent."""
+    loopback = HostPort("127.0.0.1", 0)
+    target = EventLogTarget(host="127.0.0.1", username="u", password=SecretRef("env", "WINRM_PASSWORD"), scheme="http")
+    agent_cfg = AgentConfig(
+        listen=loopback,
+        state_dir=str(tmp_path / "state"),
+        files=(FileSource(paths=(str(tmp_path / "*.log"),)), FileSource(paths=(str(tmp_path / "*.log"),))),
+        syslog=SyslogSource(udp=loopback, tcp=loopback),
+        traps=TrapSettings(enabled=True, listen=loopback),
+        journald=JournaldSource(enabled=True, directory=str(tmp_path / "journal")),
+        eventlog=EventLogSource(targets=(target,), interval=3600),
+    )
+    config = Config(agent=agent_cfg, logstore=LogStoreConfig(sqlite=SQLiteStoreSettings(str(tmp_path / "logs.db"))))
+    agent = build_agent(config, env={"WINRM_PASSWORD": "winrm-pw-7c1e"})
+    pull = [source.name for source in agent.pipeline.pull]
+    assert pull[:2] == [f"file:{tmp_path}/*.log", f"file:{tmp_path}/*.log#1"]  # names are unique cursor keys
+    assert pull[2] == f"journald:{tmp_path}/journal"
+    assert len(pull) == 4  # and one EventLog host
+    assert [source.name for source in agent.pipeline.push] == ["snmp_traps", "syslog"]
+    agent.start()
+    try:
+        assert get(agent.http.handle, "/-/healthy") == (200, "Healthy\n")
+        body = get(agent.http.handle, "/metrics")[1]
+        values = samples(body)
+        sources = {dict(labels)["source"] for name, labels in values if name == "inframind_agent_events_read_total"}
+        assert sources == {*pull, "snmp_traps", "syslog"}
+        assert "# TYPE inframind_eventlog_events_total counter" in body
+    finally:
+        agent.close()
