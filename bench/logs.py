@@ -45,9 +45,7 @@ import requests
 from prometheus_client.parser import text_string_to_metric_families
 
 ROOT = Path(__file__).resolve().parents[1]
-# Run as a script, this folder comes first on sys.path, where bench/syslog.py would stand in for the
-# standard library's syslog module: import from the repository root instead.
-sys.path[:] = [str(ROOT), *(p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench")]
+sys.path.insert(0, str(ROOT))  # run as a script: the tests' server helpers are imported from the repo root
 
 from tests.helpers.opensearch import start_osmem, unique_prefix  # noqa: E402
 from tests.helpers.procs import free_port  # noqa: E402
@@ -204,11 +202,9 @@ def measure(base: Path, name: str, lines: int, store_yaml: str, batch: int | Non
 def syslog_figures(reuse: bool) -> dict[str, Any]:
     results = ROOT / "bench" / "results" / "syslog.json"
     if not reuse:
-        # By name: mypy knows bench/syslog.py as the top-level module ``syslog``, and ``bench.syslog`` would
-        # be the same file under a second name.
-        run_syslog = importlib.import_module("bench.syslog").run
+        run_syslog = importlib.import_module("bench.syslog_udp").run
         data = run_syslog()
-        return {"source": "bench/syslog.py, this run", **data["headline"]}
+        return {"source": "bench/syslog_udp.py, this run", **data["headline"]}
     data = json.loads(results.read_text(encoding="utf-8"))
     return {"source": f"bench/results/syslog.json of {data.get('date')}", **data["headline"]}
 

@@ -15,24 +15,31 @@ import pytest
 
 from inframind.analyzer.detect.logrules import LogRule, Match, RuleState, template_regex
 from inframind.analyzer.rulefiles import RuleGroup, load_log_rules
-from inframind.events import LogEvent, Source
+from inframind.events import Level, LogEvent, Source
 from inframind.schema import ConfigError, Regex
 
 ROOT = Path(__file__).resolve().parents[2]
 T0 = dt.datetime(2026, 11, 26, 10, 0, tzinfo=dt.UTC)
 
 
-def event(message: str, at: float = 0, source: Source = "journald", asset: str = "srv-1", **kw: object) -> LogEvent:
+def event(
+    message: str,
+    at: float = 0,
+    source: Source = "journald",
+    asset: str = "srv-1",
+    level: Level = "error",
+    event_id: str | None = None,
+) -> LogEvent:
     return LogEvent(
         timestamp=T0 + dt.timedelta(seconds=at),
         source=source,
-        level=kw.pop("level", "error"),  # type: ignore[arg-type]
+        level=level,
         message=message,
         host=asset,
         asset_id=asset,
         tenant="acme",
-        **kw,
-    )  # type: ignore[arg-type]
+        event_id=event_id,
+    )
 
 
 def fire(groups: list[RuleGroup], events: list[LogEvent], at: float) -> dict[str, list[str]]:

@@ -11,6 +11,7 @@ from inframind.events import LogEvent
 from inframind.logstore import opensearch_bulk as bulk
 from inframind.logstore import opensearch_query as q
 from inframind.logstore.base import LogStoreError, Query
+from inframind.logstore.fts import search_terms
 from inframind.logstore.opensearch_mapping import (
     EPOCH,
     document,
@@ -42,7 +43,7 @@ def test_text_without_a_word_character_adds_no_clause(text: str | None) -> None:
 
 
 def test_an_unmatched_quote_is_part_of_a_word_not_query_syntax() -> None:
-    assert q.search_terms('disk "sda') == [(False, "disk"), (False, '"sda')]
+    assert search_terms('disk "sda') == [(False, "disk"), (False, '"sda')]
 
 
 def test_every_filter_is_a_non_scoring_filter_and_time_bounds_keep_microseconds() -> None:

@@ -1,17 +1,17 @@
 """Syslog over UDP: the highest rate our receiver takes without loss, against Debian's rsyslog, same run.
 
 Both receivers are separate processes on 127.0.0.1 with the same 32 MB socket receive buffer: ours is
-``bench/syslog.py serve`` (a SyslogReceiver whose emit counts the LogEvents it gets: parsing, time, level,
+``bench/syslog_udp.py serve`` (a SyslogReceiver whose emit counts the LogEvents it gets: parsing, time, level,
 host and fingerprint all done, nothing stored); the peer is ``rsyslogd -n`` with imudp writing every
 message to a file (omfile, traditional format) and its own config, work directory and PID file. A paced
-sender (``bench/syslog.py send``, another process) sends real lines: Loghub-2k Linux and OpenSSH syslog
+sender (``bench/syslog_udp.py send``, another process) sends real lines: Loghub-2k Linux and OpenSSH syslog
 (../shared/bench/loghub2k, given a PRI) and the network-device lines of ../shared/fixtures/syslog/napalm-logs.
 
 For each rate (msgs/s, for ``--seconds`` each) and each receiver in turn: send, wait until the receiver's
 count stops moving, compare with what was sent. A rate passes when every message arrived and the sender
 really reached 95% of it. The headline is the highest passing rate below the first failing one.
 
-    .venv/bin/python bench/syslog.py [--rates 5000,10000,...,200000] [--seconds 5]
+    .venv/bin/python bench/syslog_udp.py [--rates 5000,10000,...,200000] [--seconds 5]
 
 Writes bench/results/syslog.json. The last line printed is ``syslog_udp_max_rate=... rsyslog_udp_max_rate=...
 max_rate_ratio=... cpu_ratio_at_goal=...`` (the last: our CPU per message over rsyslog's at 20k msgs/s).
@@ -44,7 +44,7 @@ from inframind.schema import HostPort  # noqa: E402
 from tests.helpers.syslog import Rsyslog, rsyslogd_binary  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "syslog.json"
-HELPER = (sys.executable, "-m", "bench.syslog")
+HELPER = (sys.executable, "-m", "bench.syslog_udp")
 """How the receiver and the sender processes are started: as a module from the repository root, so this
 file never stands in for the standard library's ``syslog`` module in them."""
 SHARED = ROOT.parent / "shared"
