@@ -214,9 +214,10 @@ def analyzer(config_path: str | None, listen: str | None, log_level: str | None)
 @_listen_option("the agent's /metrics")
 @click.option("--log.level", "log_level", type=click.Choice(["debug", "info", "warning", "error"]))
 def agent(config_path: str | None, listen: str | None, log_level: str | None) -> None:
-    """Run the agent: the SNMP trap receiver (agent.traps) today; log shipping joins it later.
+    """Run the agent: tail files and read journald, syslog, SNMP traps, BMC event logs and Windows EventLog as
+    configured, and ship the events to the log store or the analyzer (agent.sink).
 
-    Events are spooled as JSON lines under agent.state_dir; counters are on /metrics.
+    Events wait in a disk buffer under agent.state_dir while the sink is down; counters are on /metrics.
     """
     from inframind.agent.app import run_agent
 

@@ -76,7 +76,7 @@ class SourceStats:
 class PullSource(Protocol):
     name: str
     """Stable and unique per source (``file:/var/log/syslog``, ``journald``, ``sel:bmc-01``): the cursor key
-    and the ``source_name`` label of the agent's metrics."""
+    and the ``source`` label of the agent's metrics."""
     stats: SourceStats
 
     def poll(self, max_events: int) -> Batch | None:
@@ -96,4 +96,3 @@ class PushSource(Protocol):
         ...
 
     def close(self) -> None: ...
-

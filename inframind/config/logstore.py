@@ -17,6 +17,8 @@ class SQLiteStoreSettings:
     """Events older than this (by timestamp) are deleted."""
     max_bytes: int = 10 * 2**30
     """When the database grows past this, the oldest events are deleted first."""
+    busy_timeout: Duration = 10.0
+    """How long a write waits for another process's lock before it fails (the agent then buffers)."""
 
 
 @dataclass(frozen=True)

@@ -140,7 +140,9 @@ class SQLiteStore:
         path = Path(settings.path)
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=30)
+            self._db = sqlite3.connect(
+                str(path), check_same_thread=False, isolation_level=None, timeout=settings.busy_timeout
+            )
             self._db.execute("PRAGMA synchronous = NORMAL")
             exists = self._db.execute("SELECT 1 FROM sqlite_master WHERE name = 'events_fts'").fetchone()
             if not exists:  # schema work takes the write lock: only on a new file, so readers never wait

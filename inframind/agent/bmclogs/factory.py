@@ -5,8 +5,8 @@ exporter's ``modules:``/``auths:`` say with which settings and credentials; the 
 BMC is configured once. An asset whose module uses the ``ipmi`` prober gets a :class:`SelSource`, one
 using ``redfish`` a :class:`RedfishLogSource`. Secrets stay references until each read resolves them.
 
-SEL times carry no zone; the asset's ``timezone:`` (or a label ``timezone``) (``Europe/Moscow``, ``+03:00``) names the zone of
-its BMC clock when that is not UTC.
+SEL times carry no zone; the asset's ``timezone:`` (or a label ``timezone``), e.g. ``Europe/Moscow`` or
+``+03:00``, names the zone of its BMC clock when that is not UTC.
 """
 
 from __future__ import annotations
