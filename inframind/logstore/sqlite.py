@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+import logging
 import sqlite3
 import threading
 import time
@@ -27,6 +28,8 @@ from inframind.config import SQLiteStoreSettings
 from inframind.events import Level, LogEvent, Source
 from inframind.logstore.base import GROUP_FIELDS, Bucket, GroupField, LogStoreError, Page, Query, WriteResult
 from inframind.logstore.fts import fts_query
+
+log = logging.getLogger(__name__)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (
@@ -57,6 +60,8 @@ END;
 """
 COLUMNS = "seq, fingerprint, ts, tenant, source, level, host, asset_id, event_id, provider, channel, record_id, " \
           "message, fields"  # fmt: skip
+RETENTION_EVERY = 3600.0
+RETENTION_DELAY = 60.0
 TOTAL_CAP = 10_000
 """Counting every match of a broad query on a large store is slow; above this the total is a lower bound."""
 
@@ -152,6 +157,8 @@ class SQLiteStore:
         except sqlite3.Error as exc:
             raise LogStoreError(f"cannot open the log store {path}: {exc}") from None
         self._lock = threading.Lock()
+        # first pass a minute after opening (startup stays quick), then hourly
+        self._next_retention = clock() + RETENTION_DELAY
 
     # ------------------------------------------------------------ writing
 
@@ -178,7 +185,18 @@ class SQLiteStore:
                 if self._db.in_transaction:
                     self._db.execute("ROLLBACK")
                 raise LogStoreError(f"cannot write to the log store {self.settings.path}: {exc}") from None
+        self._maybe_apply_retention()
         return WriteResult(written, len(events) - written)
+
+    def _maybe_apply_retention(self) -> None:
+        """Retention runs with the writes, at most hourly: no separate job to forget, no scheduler to run."""
+        now = self.clock()
+        if now < self._next_retention:
+            return
+        self._next_retention = now + RETENTION_EVERY
+        deleted = self.apply_retention()
+        if deleted:
+            log.info("log store %s: retention deleted %d events", self.settings.path, deleted)
 
     # ------------------------------------------------------------ reading
 

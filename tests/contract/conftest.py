@@ -35,7 +35,8 @@ def opensearch_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ru
 def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
     name: str = request.param
     if name == "sqlite":
-        sqlite_settings = SQLiteStoreSettings(path=str(tmp_path / "logs.db"))
+        # events of fixed past dates: retention must not age them out against the real clock
+        sqlite_settings = SQLiteStoreSettings(path=str(tmp_path / "logs.db"), retention=100 * 365 * 86400.0)
         found = Backend(name, lambda: SQLiteStore(sqlite_settings))
     else:
         emulator: Running = request.getfixturevalue("opensearch_emulator")

@@ -109,3 +109,18 @@ def test_another_process_reads_while_this_one_writes(tmp_path: Path) -> None:
     finally:
         store._db.execute("ROLLBACK")
     assert out.stdout.strip() == "100"
+
+
+def test_retention_runs_with_writes_a_minute_after_open_then_hourly(tmp_path: Path) -> None:
+    now = [(BASE + dt.timedelta(days=40)).timestamp()]
+    store = SQLiteStore(SQLiteStoreSettings(path=str(tmp_path / "l.db"), retention=30 * 86400), clock=lambda: now[0])
+    store.write(events(3, start=BASE))  # already older than 30 days, but retention waits a minute after open
+    assert store.search(Query()).total == 3
+    now[0] += 61
+    store.write(events(1, start=BASE + dt.timedelta(days=39)))
+    assert store.search(Query()).total == 1  # the old three are gone
+    store.write(events(3, start=BASE))
+    assert store.search(Query()).total == 4  # retention ran less than an hour ago: not again yet
+    now[0] += 3601
+    store.write(events(1, start=BASE + dt.timedelta(days=39, hours=1)))
+    assert store.search(Query()).total == 2
