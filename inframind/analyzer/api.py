@@ -21,6 +21,7 @@ from inframind.analyzer.auth import Principal, TokenAuthenticator, current_princ
 from inframind.analyzer.findings_api import findings_router
 from inframind.analyzer.ingest import IngestLimits, ingest_router
 from inframind.analyzer.logloop_metrics import FindingsCollector
+from inframind.analyzer.risk_api import RiskSource, risk_router
 from inframind.analyzer.state import FindingsStore
 from inframind.config import AnalyzerConfig
 from inframind.inventory import Inventory
@@ -48,6 +49,8 @@ class Deps:
     ingest_limits: IngestLimits = field(default_factory=IngestLimits)
     findings: FindingsStore | None = None
     """Where detectors keep their findings (the state file); without one the findings routes answer 503."""
+    risk: RiskSource | None = None
+    """The metric analyzer's risk scores; without it the risk route answers 503."""
 
 
 @dataclass
@@ -120,6 +123,7 @@ def create_app(settings: AnalyzerConfig, deps: Deps | None = None) -> FastAPI:
     app.include_router(_core_router(settings, deps, deps.clock()))
     app.include_router(ingest_router(deps))
     app.include_router(findings_router(deps))
+    app.include_router(risk_router(deps))
     if deps.findings is not None:
         deps.registry.register(FindingsCollector(deps.findings))
 

@@ -1,4 +1,4 @@
-"""Running the analyzer process: the API server and, beside it, the log analyzer loop on its own thread."""
+"""Running the analyzer process: the API server and, beside it, the log and metric analyzer loops on their threads."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from inframind.schema import HostPort
 if TYPE_CHECKING:
     from inframind.analyzer.api import Deps
     from inframind.analyzer.logloop_runner import LogAnalyzerThread
+    from inframind.analyzer.metricloop_runner import MetricAnalyzerThread
 
 log = logging.getLogger(__name__)
 STATE_FILE = "state.db"
@@ -98,6 +99,32 @@ def start_log_analysis(config: Config, deps: Deps, resources: ExitStack) -> LogA
     return thread
 
 
+def start_metric_analysis(config: Config, deps: Deps, resources: ExitStack) -> MetricAnalyzerThread | None:
+    """The metric analyzer on its thread (every ``analyzer.metrics.interval``) reading
+    ``analyzer.victoriametrics_url``, its risk scores behind the API, stopped by ``resources`` before the state
+    file closes. Settings come from ``analyzer.metrics`` (defaults until that config section exists)."""
+    import threading
+
+    from inframind.analyzer.assets import AssetDirectory
+    from inframind.analyzer.metricloop_runner import MetricAnalyzerThread, build_metric_analyzer
+    from inframind.analyzer.state import SQLiteFindingsStore
+
+    settings = config.analyzer.metrics
+    if not settings.enabled or not isinstance(deps.findings, SQLiteFindingsStore):
+        return None
+    directory = AssetDirectory(deps.inventory, deps.assets)
+    stop = threading.Event()  # also cuts short the retries of a cycle in flight
+    analyzer = build_metric_analyzer(
+        settings, config.analyzer.victoriametrics_url, deps.findings.db, directory=directory, registry=deps.registry,
+        sleep=stop.wait,
+    )  # fmt: skip
+    deps.risk = analyzer
+    thread = MetricAnalyzerThread(analyzer, settings.interval, stop=stop)
+    thread.start()
+    resources.callback(thread.stop)
+    return thread
+
+
 def run_analyzer(config: Config, listen: HostPort | None = None) -> None:
     """Serve the API until SIGINT/SIGTERM (uvicorn handles both and drains requests)."""
     import uvicorn
@@ -118,6 +145,7 @@ def run_analyzer(config: Config, listen: HostPort | None = None) -> None:
         deps = open_deps(config, resources)
         app = create_app(config.analyzer, deps)
         start_log_analysis(config, deps, resources)
+        start_metric_analysis(config, deps, resources)
         server = uvicorn.Server(
             uvicorn.Config(
                 app, host=address.host, port=address.port, log_config=None, access_log=False, server_header=False

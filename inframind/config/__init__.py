@@ -13,6 +13,7 @@ from inframind.config.analyzer import (
     ApiToken,
     IngestSettings,
     LogAnalysisSettings,
+    MetricAnalysisSettings,
     Role,
 )
 from inframind.config.exporter import (
@@ -47,6 +48,7 @@ __all__ = [
     "LogAnalysisSettings",
     "LogSettings",
     "LogStoreConfig",
+    "MetricAnalysisSettings",
     "NetdevSettings",
     "OpenSearchStoreSettings",
     "ProbeSettings",

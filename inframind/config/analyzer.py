@@ -94,6 +94,91 @@ class LogAnalysisSettings:
 
 
 @dataclass(frozen=True)
+class MetricAnalysisSettings:
+    """How the analyzer turns metrics into findings, forecasts, probabilities and risk scores."""
+
+    enabled: bool = True
+    interval: Duration = 60.0
+    """Cadence of anomalies, hot/cold nodes, I/O hints, SLO burn rates and risk scores."""
+    forecast_interval: Duration = 3600.0
+    """Cadence of capacity forecasts."""
+    failure_interval: Duration = 86400.0
+    """Cadence of disk failure and node risk models."""
+    step: Duration = 60.0
+    """Sample step of the anomaly detectors' series."""
+    rate_window: Duration = 300.0
+    """Window of ``rate()`` over counters (at least four scrape intervals)."""
+    delay: Duration = 60.0
+    """Analyze up to ``now - delay``: the newest samples are still being scraped and ingested."""
+    backfill: Duration = 14400.0
+    """History a series is warmed on when it is first seen (the detectors score after 100 points)."""
+    max_series: int = 20_000
+    """Anomaly detectors kept at most (a mature one holds ~180 KB in memory); further series are counted, not
+    analyzed."""
+    max_new_series: int = 2_000
+    """New series warmed per cycle (~12 s for 4 h of backfill each): a new fleet is taken on over a few cycles."""
+    checkpoint_interval: Duration = 900.0
+    """Every detector's state is written at least this often (a share each cycle); a restart replays the rest
+    from the metrics store."""
+    stale_after: Duration = 86400.0
+    """A series not seen this long is forgotten (its detector and state)."""
+    groups_by: tuple[str, ...] = ("cluster", "rack", "role")
+    """Labels whose values form the groups of hot/cold analysis, most preferred first."""
+    hotcold_window: Duration = 86400.0
+    hotcold_percentile: float = 0.95
+    hot_ratio: float = 0.8
+    cold_ratio: float = 0.35
+    io_window: Duration = 3600.0
+    """Window the I/O tuning hints average latency, queue depth and utilization over."""
+    forecast_lookback: Duration = 35 * 86400.0
+    forecast_step: Duration = 3600.0
+    forecast_model: str = "robust"
+    disk_window: Duration = 10 * 86400.0
+    """SMART history read for a drive's growth features (the model's growth terms use 10 days)."""
+    disk_step: Duration = 21600.0
+    timeout: Duration = 30.0
+    retries: int = 3
+    max_points: int = 11_000
+    path_prefix: str = ""
+    """Before ``/api/v1``: ``/select/0/prometheus`` reads tenant 0 of a VictoriaMetrics cluster."""
+
+    def check(self) -> Iterator[tuple[PathKey, str]]:
+        for name in (
+            "interval",
+            "forecast_interval",
+            "failure_interval",
+            "step",
+            "rate_window",
+            "backfill",
+            "checkpoint_interval",
+            "stale_after",
+            "hotcold_window",
+            "io_window",
+            "forecast_lookback",
+            "forecast_step",
+            "disk_window",
+            "disk_step",
+            "timeout",
+        ):
+            if getattr(self, name) <= 0:
+                yield (name,), "must be positive"
+        for name in ("max_series", "max_new_series", "max_points"):
+            if getattr(self, name) < 1:
+                yield (name,), "must be at least 1"
+        if self.delay < 0 or self.retries < 0:
+            yield ("delay" if self.delay < 0 else "retries",), "must not be negative"
+        if self.rate_window < 2 * self.step:
+            yield ("rate_window",), "must be at least twice the step"
+        for name in ("hotcold_percentile", "hot_ratio", "cold_ratio"):
+            if not 0.0 < getattr(self, name) < 1.0:
+                yield (name,), "must be between 0 and 1"
+        if self.cold_ratio >= self.hot_ratio:
+            yield ("cold_ratio",), "must be below hot_ratio"
+        if self.forecast_model not in ("robust", "prophet"):
+            yield ("forecast_model",), "expected robust or prophet"
+
+
+@dataclass(frozen=True)
 class AnalyzerConfig:
     listen: HostPort = HostPort("127.0.0.1", ANALYZER_PORT)
     tokens: tuple[ApiToken, ...] = ()
@@ -105,6 +190,7 @@ class AnalyzerConfig:
     """The metrics store: queried by detectors, and where /ingest/events samples are imported."""
     ingest: IngestSettings = IngestSettings()
     logs: LogAnalysisSettings = LogAnalysisSettings()
+    metrics: MetricAnalysisSettings = MetricAnalysisSettings()
 
     def check(self) -> Iterator[tuple[PathKey, str]]:
         if not self.victoriametrics_url.startswith(("http://", "https://")):
