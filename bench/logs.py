@@ -47,6 +47,7 @@ from prometheus_client.parser import text_string_to_metric_families
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run as a script: the tests' server helpers are imported from the repo root
 
+from inframind.config.agent import SinkSettings  # noqa: E402
 from tests.helpers.opensearch import start_osmem, unique_prefix  # noqa: E402
 from tests.helpers.procs import free_port  # noqa: E402
 
@@ -190,9 +191,10 @@ def measure(base: Path, name: str, lines: int, store_yaml: str, batch: int | Non
     def fresh(work: Path) -> str:  # its own file or index prefix: the two runs share no data
         return store_yaml.replace("@", str(work)).replace("%", unique_prefix("bench"))
 
+    size = batch or SinkSettings().batch_max_events  # the agent's default when none is given
     agent = run_agent(base / name, lines, fresh(base / name), batch)
-    alone = measure_baseline(base / f"{name}-alone", lines, fresh(base / f"{name}-alone"), batch or 1000)
-    agent["batch_max_events"] = batch or 1000
+    alone = measure_baseline(base / f"{name}-alone", lines, fresh(base / f"{name}-alone"), size)
+    agent["batch_max_events"] = size
     agent["store_write_alone"] = alone
     agent["agent_vs_store_write_ratio"] = round(agent["lines_per_s"] / alone["events_per_s"], 3)
     print(f"file -> {name}: {json.dumps(agent)}", flush=True)
