@@ -80,8 +80,22 @@ class Incident:
         if not self.findings:
             raise ValueError("an incident groups at least one finding")
 
-    def with_timeline(self, **changes: dt.datetime | None) -> Incident:
-        return replace(self, timeline=replace(self.timeline, **changes))
+    def with_timeline(
+        self,
+        *,
+        notified_at: dt.datetime | None = None,
+        acknowledged_at: dt.datetime | None = None,
+        resolved_at: dt.datetime | None = None,
+    ) -> Incident:
+        """A copy with the given timeline moments set (the others kept)."""
+        t = self.timeline
+        timeline = replace(
+            t,
+            notified_at=notified_at or t.notified_at,
+            acknowledged_at=acknowledged_at or t.acknowledged_at,
+            resolved_at=resolved_at or t.resolved_at,
+        )
+        return replace(self, timeline=timeline)
 
     def to_dict(self) -> dict[str, Any]:
         t = self.timeline
@@ -116,7 +130,7 @@ class Incident:
                 _parse(t.get("notified_at")),
                 _parse(t.get("acknowledged_at")),
                 _parse(t.get("resolved_at")),
-            ),  # fmt: skip
+            ),
             causes=tuple(
                 Cause(
                     c["fingerprint"],
@@ -126,7 +140,7 @@ class Incident:
                     tuple(c.get("path") or ()),
                     tuple(c.get("explains") or ()),
                     tuple(c.get("reasons") or ()),
-                )  # fmt: skip
+                )
                 for c in data.get("causes") or ()
             ),
             labels=dict(data.get("labels") or {}),
