@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, NoReturn
 
 import click
@@ -431,6 +432,34 @@ def tokens_generate(name: str, role: str, tenant: str) -> None:
     click.echo(f"token (shown once, keep it secret): {token}", err=True)
     click.echo("add to inframind.yml under analyzer.tokens:")
     click.echo(f"  - name: {name}\n    hash: {hashed}\n    role: {role}\n    tenant: {tenant}")
+
+
+@main.group("vmauth")
+def vmauth_group() -> None:
+    """Tenant isolation for direct metric readers (Grafana, people): vmauth in front of VictoriaMetrics."""
+
+
+@vmauth_group.command("config")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Config file (tenancy section).")
+@click.option("--out", type=click.Path(dir_okay=False, writable=True), help="Write here instead of stdout.")
+def vmauth_config(config_path: str | None, out: str | None) -> None:
+    """Print vmauth's -auth.config: a read-only user per tenant from `tenancy.readers`.
+
+    Single-node VictoriaMetrics gets `extra_label=tenant=<tenant>` on every request; cluster mode
+    (`tenancy.vmauth_cluster: true`) routes each user to its accountID. Start vmauth with the readers'
+    password variables in its environment; the file holds only %{VAR} placeholders.
+    """
+    from inframind.vmauth import render
+
+    config = _load(config_path)
+    if not config.tenancy.readers:
+        _fail("no vmauth readers configured: add tenancy.readers (tenant, username, password: env:VAR)", 2)
+    text = render(config.tenancy)
+    if out is None:
+        click.echo(text, nl=False)
+        return
+    Path(out).write_text(text, encoding="utf-8")
+    click.echo(f"wrote {out} ({len(config.tenancy.readers)} users)", err=True)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -30,6 +30,7 @@ if [ "$role" = test ]; then
   need[rsyslogd]=rsyslog
   need[journalctl]=systemd
   need[logger]=bsdutils
+  need[docker-compose]=docker-compose
 fi
 
 missing=()
@@ -38,6 +39,10 @@ for bin in "${!need[@]}"; do
 done
 if [ "$role" = test ] && [ ! -x /lib/systemd/systemd-journal-remote ]; then
   missing+=("systemd-journal-remote")
+fi
+# PostgreSQL's server binaries live outside PATH (/usr/lib/postgresql/VERSION/bin); the state-store tests need them.
+if [ "$role" = test ] && ! compgen -G "/usr/lib/postgresql/*/bin/postgres" >/dev/null; then
+  missing+=("postgresql")
 fi
 # python3 -m venv needs the ensurepip module, which Debian ships separately.
 python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=("python3-venv")

@@ -16,6 +16,7 @@ from inframind.config.analyzer import AnalyzerConfig
 from inframind.config.exporter import ExporterConfig
 from inframind.config.logstore import LogStoreConfig
 from inframind.config.stack import StackConfig
+from inframind.config.tenancy import TenancyConfig
 from inframind.schema import ConfigError, Issue, Origin, PathKey, build, load_yaml_file
 
 DEFAULT_CONFIG_FILE = "inframind.yml"
@@ -37,6 +38,7 @@ class Config:
     analyzer: AnalyzerConfig = AnalyzerConfig()
     logstore: LogStoreConfig = LogStoreConfig()
     stack: StackConfig = StackConfig()
+    tenancy: TenancyConfig = TenancyConfig()
     log: LogSettings = LogSettings()
     inventory: str | None = None
     """Path of the inventory YAML (assets and dependencies); relative paths are from the config file."""
