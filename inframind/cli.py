@@ -434,6 +434,84 @@ def tokens_generate(name: str, role: str, tenant: str) -> None:
     click.echo(f"  - name: {name}\n    hash: {hashed}\n    role: {role}\n    tenant: {tenant}")
 
 
+def _token_file(config_path: str | None, path: str | None) -> Any:
+    from inframind.tokenfile import TokenFile
+
+    return TokenFile(path or _load(config_path).security.tokens_file)
+
+
+@tokens_group.command("create")
+@click.option("--name", required=True, help="A unique name (shown in logs and audit, never the token).")
+@click.option("--role", type=click.Choice(ROLES), default="viewer", show_default=True)
+@click.option("--tenant", default="default", show_default=True)
+@click.option(
+    "--expires",
+    "lifetime",
+    default="90d",
+    show_default=True,
+    help="Lifetime (e.g. 12h, 30d); 'never' only if you must.",
+)
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help=CONFIG_HELP)
+@click.option("--file", "path", type=click.Path(dir_okay=False), help="Token file (default: security.tokens_file).")
+def tokens_create(name: str, role: str, tenant: str, lifetime: str, config_path: str | None, path: str | None) -> None:
+    """Create a token in the token file: printed once, stored as a hash, live without a restart."""
+    import datetime as dt
+
+    from inframind.schema import parse_duration
+    from inframind.tokenfile import TokenFileError
+
+    try:
+        span = None if lifetime == "never" else dt.timedelta(seconds=parse_duration(lifetime))
+    except ValueError as exc:
+        _fail(f"--expires: {exc}", 2)
+    store = _token_file(config_path, path)
+    try:
+        token, record = store.create(name, role, tenant, now=dt.datetime.now(dt.UTC), lifetime=span)
+    except (TokenFileError, OSError) as exc:
+        _fail(str(exc))
+    until = record.expires.isoformat() if record.expires else "never"
+    click.echo(f"created {name} ({role}, tenant {tenant}, expires {until}) in {store.path}", err=True)
+    click.echo(token)
+
+
+@tokens_group.command("revoke")
+@click.argument("name")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help=CONFIG_HELP)
+@click.option("--file", "path", type=click.Path(dir_okay=False), help="Token file (default: security.tokens_file).")
+def tokens_revoke(name: str, config_path: str | None, path: str | None) -> None:
+    """Revoke a token by name; the analyzer refuses it from its next request."""
+    import datetime as dt
+
+    from inframind.tokenfile import TokenFileError
+
+    store = _token_file(config_path, path)
+    try:
+        store.revoke(name, now=dt.datetime.now(dt.UTC))
+    except (TokenFileError, OSError) as exc:
+        _fail(str(exc))
+    click.echo(f"revoked {name} in {store.path}")
+
+
+@tokens_group.command("list")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help=CONFIG_HELP)
+@click.option("--file", "path", type=click.Path(dir_okay=False), help="Token file (default: security.tokens_file).")
+def tokens_list(config_path: str | None, path: str | None) -> None:
+    """Tokens in the token file with their state (never the tokens themselves)."""
+    import datetime as dt
+
+    from inframind.tokenfile import TokenFileError
+
+    now = dt.datetime.now(dt.UTC)
+    try:
+        tokens = _token_file(config_path, path).load()
+    except TokenFileError as exc:
+        _fail(str(exc))
+    for t in tokens:
+        state = "revoked" if t.revoked else "active" if t.active(now) else "expired"
+        until = t.expires.isoformat() if t.expires else "never"
+        click.echo(f"{t.name}\t{t.role}\t{t.tenant}\t{state}\texpires {until}")
+
+
 @main.group("vmauth")
 def vmauth_group() -> None:
     """Tenant isolation for direct metric readers (Grafana, people): vmauth in front of VictoriaMetrics."""

@@ -15,6 +15,7 @@ from inframind.config.agent import AgentConfig
 from inframind.config.analyzer import AnalyzerConfig
 from inframind.config.exporter import ExporterConfig
 from inframind.config.logstore import LogStoreConfig
+from inframind.config.security import SecurityConfig
 from inframind.config.stack import StackConfig
 from inframind.config.tenancy import TenancyConfig
 from inframind.schema import ConfigError, Issue, Origin, PathKey, build, load_yaml_file
@@ -39,6 +40,7 @@ class Config:
     logstore: LogStoreConfig = LogStoreConfig()
     stack: StackConfig = StackConfig()
     tenancy: TenancyConfig = TenancyConfig()
+    security: SecurityConfig = SecurityConfig()
     log: LogSettings = LogSettings()
     inventory: str | None = None
     """Path of the inventory YAML (assets and dependencies); relative paths are from the config file."""
