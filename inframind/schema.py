@@ -339,7 +339,7 @@ class HostPort:
         if not isinstance(value, str) or ":" not in value:
             raise ValueError(f"expected HOST:PORT such as 127.0.0.1:9100, got {value!r}")
         host, _, port_text = value.rpartition(":")
-        host = host.strip("[]") or "0.0.0.0"  # noqa: S104 - ':PORT' means all interfaces by convention
+        host = host.strip("[]") or "0.0.0.0"  # noqa: S104 - ':PORT' means all interfaces by convention # nosec B104
         if not port_text.isdigit() or not 0 < int(port_text) < 65536:
             raise ValueError(f"expected a port between 1 and 65535 in {value!r}")
         return cls(host, int(port_text))
@@ -350,7 +350,7 @@ class HostPort:
     @property
     def url_host(self) -> str:
         """The host as a client should dial it (all-interfaces binds are dialled on loopback)."""
-        host = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(self.host, self.host)  # noqa: S104
+        host = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(self.host, self.host)  # noqa: S104 # nosec B104
         return f"[{host}]" if ":" in host else host
 
 

@@ -189,7 +189,7 @@ class DiskBuffer:
             bodies: dict[int, bytes] = {}
             if missing:
                 marks = ",".join("?" * len(missing))
-                sql = f"SELECT id, body FROM batches WHERE id IN ({marks})"  # noqa: S608 - placeholders only
+                sql = f"SELECT id, body FROM batches WHERE id IN ({marks})"  # noqa: S608 - placeholders only # nosec B608
                 bodies = {int(i): bytes(b) for i, b in self._db.execute(sql, missing)}
             self._inflight.update(batch_id for batch_id, _ in chosen)
             cached = {batch_id: self._memory.get(batch_id) for batch_id, _ in chosen}
@@ -214,7 +214,7 @@ class DiskBuffer:
             self._db.execute("DELETE FROM batches")  # no WHERE: SQLite drops the pages wholesale
         elif self._acked:
             marks = ",".join("?" * len(self._acked))
-            self._db.execute(f"DELETE FROM batches WHERE id IN ({marks})", self._acked)  # noqa: S608 - placeholders
+            self._db.execute(f"DELETE FROM batches WHERE id IN ({marks})", self._acked)  # noqa: S608 - placeholders # nosec B608
         self._acked.clear()
 
     def release(self, ids: Sequence[int]) -> None:

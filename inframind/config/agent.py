@@ -56,7 +56,7 @@ class TrapUser:
 @dataclass(frozen=True)
 class TrapSettings:
     enabled: bool = False
-    listen: HostPort = HostPort("0.0.0.0", 162)  # noqa: S104 - devices send traps from the network
+    listen: HostPort = HostPort("0.0.0.0", 162)  # noqa: S104 - devices send traps from the network # nosec B104
     communities: tuple[SecretRef, ...] = ()
     """SNMPv1/v2c communities accepted; traps with any other community are dropped and counted."""
     users: tuple[TrapUser, ...] = ()

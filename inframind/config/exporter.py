@@ -80,7 +80,7 @@ class ProbeSettings:
 
 @dataclass(frozen=True)
 class ExporterConfig:
-    listen: HostPort = HostPort("0.0.0.0", EXPORTER_PORT)  # noqa: S104 - an exporter is scraped remotely
+    listen: HostPort = HostPort("0.0.0.0", EXPORTER_PORT)  # noqa: S104 - an exporter is scraped remotely # nosec B104
     web_config_file: str | None = None
     """TLS and basic auth, in the Prometheus exporter-toolkit web config format."""
     collectors: Mapping[str, bool] = field(default_factory=dict)

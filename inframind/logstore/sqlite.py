@@ -210,14 +210,14 @@ class SQLiteStore:
     def search(self, query: Query, limit: int = 100, page_token: str | None = None) -> Page:
         clauses, params = _where(query)
         # Every interpolated piece below is a fixed column name or a clause of placeholders (see _where).
-        total_sql = f"SELECT COUNT(*) FROM (SELECT 1 FROM events {self._sql_where(clauses)} LIMIT {TOTAL_CAP + 1})"  # noqa: S608
+        total_sql = f"SELECT COUNT(*) FROM (SELECT 1 FROM events {self._sql_where(clauses)} LIMIT {TOTAL_CAP + 1})"  # noqa: S608 # nosec B608
         total = int(self._select(total_sql, params)[0][0])
         if page_token:
             ts, seq = _untoken(page_token)
             clauses = [*clauses, "(ts < ? OR (ts = ? AND seq < ?))"]
             params = [*params, ts, ts, seq]
         rows = self._select(
-            f"SELECT {COLUMNS} FROM events {self._sql_where(clauses)} ORDER BY ts DESC, seq DESC LIMIT ?",  # noqa: S608
+            f"SELECT {COLUMNS} FROM events {self._sql_where(clauses)} ORDER BY ts DESC, seq DESC LIMIT ?",  # noqa: S608 # nosec B608
             [*params, limit + 1],
         )
         more = len(rows) > limit
@@ -235,7 +235,7 @@ class SQLiteStore:
         key = f"COALESCE({group_by}, '')" if group_by else "''"
         rows = self._select(
             # floor to the bucket (SQLite's % truncates toward zero, which misplaces events before 1970)
-            f"SELECT ts - (((ts % {width}) + {width}) % {width}) AS bucket, {key} AS k, COUNT(*) FROM events "  # noqa: S608
+            f"SELECT ts - (((ts % {width}) + {width}) % {width}) AS bucket, {key} AS k, COUNT(*) FROM events "  # noqa: S608 # nosec B608
             f"{self._sql_where(clauses)} GROUP BY bucket, k ORDER BY bucket, k",
             params,
         )
@@ -246,7 +246,7 @@ class SQLiteStore:
             start = int(position) if position else 0
         except ValueError:
             raise LogStoreError(f"invalid position {position!r}: pass back what read_after returned") from None
-        sql = f"SELECT {COLUMNS} FROM events WHERE seq > ?"  # noqa: S608 - fixed columns
+        sql = f"SELECT {COLUMNS} FROM events WHERE seq > ?"  # noqa: S608 - fixed columns # nosec B608
         params: list[Any] = [start]
         if tenant is not None:
             sql += " AND tenant = ?"

@@ -139,7 +139,7 @@ class UdpListener:
         """A blocking recvfrom is cheapest per datagram (no poll first) but only returns for a datagram:
         send it an empty one. Shutting the socket down as well covers an address we cannot send to."""
         host, port = self.address
-        target = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)  # noqa: S104
+        target = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)  # noqa: S104 # nosec B104
         try:
             with socket.socket(sock.family, socket.SOCK_DGRAM) as waker:
                 waker.sendto(b"", (target, port))
