@@ -30,6 +30,7 @@ from inframind.agent.pipeline_sources import build_sources
 from inframind.agent.sinks import LogSink, build_sink
 from inframind.config import Config
 from inframind.exporters.server import ExporterHTTP, Request, Response, metrics_handler, text
+from inframind.exporters.webconfig import WebConfig, load_web_config
 from inframind.inventory import Inventory, load_inventory
 from inframind.schema import HostPort
 
@@ -137,7 +138,9 @@ def build_agent(
     registry.register(PipelineCollector(pipeline))
     for collector in sources.collectors:
         registry.register(collector)
-    http = ExporterHTTP(listen or agent_cfg.listen, {"/metrics": metrics_handler(registry)}, title="InfraMind agent")
+    web = load_web_config(agent_cfg.web_config_file) if agent_cfg.web_config_file else WebConfig()
+    routes = {"/metrics": metrics_handler(registry)}
+    http = ExporterHTTP(listen or agent_cfg.listen, routes, web, title="InfraMind agent")
     agent = Agent(http, registry, pipeline, cursors, sources.traps)
     http.routes["/-/healthy"] = agent.healthy
     return agent

@@ -207,6 +207,9 @@ class BufferSettings:
 class AgentConfig:
     listen: HostPort = HostPort("127.0.0.1", 10122)
     """The agent's own /metrics and health endpoint."""
+    web_config_file: str | None = None
+    """TLS (optionally client certificates) and basic auth for that endpoint, in the exporter toolkit's
+    web-config format (the same file the exporter takes)."""
     state_dir: str = "var/agent"
     """The disk buffer and every source's cursor live here."""
     hostname: str | None = None
