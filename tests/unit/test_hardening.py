@@ -30,8 +30,9 @@ FORBIDDEN_IMPORTS = {"pickle", "shelve", "marshal"}
 def _violations(path: Path) -> list[str]:
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
     found: list[str] = []
+    shown = path.relative_to(PACKAGE.parent) if path.is_relative_to(PACKAGE) else path
     for node in ast.walk(tree):
-        where = f"{path.relative_to(PACKAGE.parent) if path.is_relative_to(PACKAGE) else path}:{getattr(node, 'lineno', '?')}"
+        where = f"{shown}:{getattr(node, 'lineno', '?')}"
         if isinstance(node, ast.Import | ast.ImportFrom):
             names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
             found += [f"{where}: imports {n}" for n in names if n.split(".")[0] in FORBIDDEN_IMPORTS]
