@@ -31,6 +31,9 @@ if [ "$role" = test ]; then
   need[journalctl]=systemd
   need[logger]=bsdutils
   need[docker-compose]=docker-compose
+  need[systemd-analyze]=systemd
+  need[vmagent]=victoria-metrics
+  need[vmauth]=victoria-metrics
 fi
 
 missing=()
