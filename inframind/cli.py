@@ -540,5 +540,15 @@ def vmauth_config(config_path: str | None, out: str | None) -> None:
     click.echo(f"wrote {out} ({len(config.tenancy.readers)} users)", err=True)
 
 
+def _register_commands() -> None:
+    """Command groups that live in their own modules (each imports only click at module level)."""
+    from inframind import cli_report
+
+    cli_report.register(main)
+
+
+_register_commands()
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
