@@ -543,8 +543,10 @@ def vmauth_config(config_path: str | None, out: str | None) -> None:
 def _register_commands() -> None:
     """Command groups that live in their own modules (each imports only click at module level)."""
     from inframind import cli_report
+    from inframind.dashboards.cli import register as register_dashboards
 
     cli_report.register(main)
+    register_dashboards(main)
 
 
 _register_commands()
