@@ -16,13 +16,20 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 
 from inframind import __version__
+from inframind.analyzer.api_sources import MetricOutputs, Recommender, TemplateSource
+from inframind.analyzer.api_v1 import install_api_v1
 from inframind.analyzer.assets import AssetRegistry
+from inframind.analyzer.audit_store import AuditLog
 from inframind.analyzer.auth import Principal, TokenAuthenticator, current_principal, make_authorize, policy
+from inframind.analyzer.explain_alerts import AlertFindings
 from inframind.analyzer.findings_api import findings_router
+from inframind.analyzer.incidents import IncidentStore
+from inframind.analyzer.incidents_api import incidents_router
 from inframind.analyzer.ingest import IngestLimits, ingest_router
 from inframind.analyzer.logloop_metrics import FindingsCollector
 from inframind.analyzer.risk_api import RiskSource, risk_router
-from inframind.analyzer.state import FindingsStore
+from inframind.analyzer.state import FeedbackStore, FindingsStore
+from inframind.analyzer.targets_api import TargetsDeps
 from inframind.config import AnalyzerConfig
 from inframind.inventory import Inventory
 from inframind.logstore import LogStore
@@ -51,6 +58,22 @@ class Deps:
     """Where detectors keep their findings (the state file); without one the findings routes answer 503."""
     risk: RiskSource | None = None
     """The metric analyzer's risk scores; without it the risk route answers 503."""
+    metric_outputs: MetricOutputs | None = None
+    """The metric analyzer's last outputs (forecasts, anomaly scores) for /api/v1/forecasts, /anomalies, /assets."""
+    templates: TemplateSource | None = None
+    """Mined log templates (the log loop's miner snapshots) for /api/v1/templates."""
+    feedback_reader: FeedbackStore | None = None
+    """Recorded feedback for GET /api/v1/feedback."""
+    recommender: Recommender | None = None
+    """finding -> recommendation; None: the recommend module's, when it exists."""
+    audit: AuditLog | None = None
+    """The audit log (None: one in memory for the life of the app)."""
+    api_targets: TargetsDeps | None = None
+    """Targets and credentials created through the API; without it the targets routes answer 503."""
+    incidents: IncidentStore | None = None
+    """Incidents from correlation (the state store); without it the incident routes answer 503."""
+    alert_findings: AlertFindings | None = None
+    """Resolves Alertmanager alert fingerprints to findings for /api/v1/explain (None: finding fingerprints only)."""
 
 
 @dataclass
@@ -124,6 +147,8 @@ def create_app(settings: AnalyzerConfig, deps: Deps | None = None) -> FastAPI:
     app.include_router(ingest_router(deps))
     app.include_router(findings_router(deps))
     app.include_router(risk_router(deps))
+    install_api_v1(app, settings, deps)
+    app.include_router(incidents_router(deps))
     if deps.findings is not None:
         deps.registry.register(FindingsCollector(deps.findings))
 
