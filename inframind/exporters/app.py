@@ -15,6 +15,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from inframind import __version__
 from inframind.config import Config
 from inframind.exporters.base import CollectorSet
+from inframind.exporters.probe.authclient import ApiAuthResolver, AuthApiSettings
 from inframind.exporters.probe.config import load_probe_config
 from inframind.exporters.probe.handler import ProbeService
 from inframind.exporters.registry import build_collectors, enabled_names
@@ -67,7 +68,9 @@ def build_exporter(
     registry.register(collectors)
     registry.register(BuildInfo())
     registry.register(ProcessCollector(registry=None))
-    probes = ProbeService(exporter_cfg, load_probe_config(exporter_cfg, config.origin), registry)
+    probe_config = load_probe_config(exporter_cfg, config.origin)
+    api_auth = ApiAuthResolver(AuthApiSettings.from_env())
+    probes = ProbeService(exporter_cfg, probe_config, registry, api_auth=api_auth)
     routes = {"/metrics": metrics_handler(registry), "/probe": probes.handle}
     http = ExporterHTTP(listen or exporter_cfg.listen, routes, web)
     log.info("enabled collectors: %s", ", ".join(names))

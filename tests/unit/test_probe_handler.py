@@ -160,3 +160,41 @@ def test_two_scrapers_of_one_target_get_the_same_answer(exporter: Any) -> None:
     b = samples(probe(url, target="10.0.0.6", module="ok"))
     assert a["probe_success"].value == b["probe_success"].value == 1.0
     assert set(a) == set(b)
+
+
+# ---------------------------------------------------------------- auth=api:<name> (credentials stored via the API)
+
+
+def _resolver(status: int, body: Any = None, *, down: bool = False) -> Any:
+    from inframind.exporters.probe.authclient import ApiAuthResolver, AuthApiSettings
+
+    def fetch(url: str, headers: Any, timeout: float) -> tuple[int, Any]:
+        if down:
+            raise requests.ConnectionError("refused")
+        assert url == "http://127.0.0.1:9/api/v1/auths/bmc-7"
+        return status, body
+
+    return ApiAuthResolver(AuthApiSettings(url="http://127.0.0.1:9"), fetch=fetch)
+
+
+def test_api_auths_need_an_analyzer(exporter: tuple[str, ProbeService, CollectorRegistry]) -> None:
+    url, service, _ = exporter
+    answer = probe(url, target="x", module="ok", auth="api:bmc-7")
+    assert answer.status_code == 400 and "INFRAMIND_AUTH_API_URL" in answer.text
+    service.api_auth = _resolver(404)
+    answer = probe(url, target="x", module="ok", auth="api:bmc-7")
+    assert answer.status_code == 400 and "knows no such credential" in answer.text
+    service.api_auth = _resolver(200, down=True)
+    answer = probe(url, target="x", module="ok", auth="api:bmc-7")
+    assert answer.status_code == 503 and "unreachable" in answer.text
+
+
+def test_a_resolved_api_auth_is_checked_against_the_module(
+    exporter: tuple[str, ProbeService, CollectorRegistry],
+) -> None:
+    url, service, _ = exporter
+    body = {"type": "redfish", "settings": {"username": "mon", "password": "pw-from-api"}}
+    service.api_auth = _resolver(200, body)
+    answer = probe(url, target="x", module="ok", auth="api:bmc-7")
+    assert answer.status_code == 400 and "auth 'api:bmc-7' is for redfish, module 'ok' uses fake" in answer.text
+    assert "pw-from-api" not in answer.text

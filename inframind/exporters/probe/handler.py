@@ -25,6 +25,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 
 from inframind.config import ExporterConfig
 from inframind.exporters.exposition import text_format
+from inframind.exporters.probe.authclient import ApiAuthResolver, AuthLookupError
 from inframind.exporters.probe.base import PROBERS, Outcome, ProbeError, Prober
 from inframind.exporters.probe.cache import PollCache
 from inframind.exporters.probe.config import Auth, Module, ProbeConfig
@@ -61,9 +62,12 @@ class ProbeService:
         probe_config: ProbeConfig,
         registry: CollectorRegistry,
         clock: Callable[[], float] = time.monotonic,
+        api_auth: ApiAuthResolver | None = None,
     ) -> None:
         self.exporter = exporter
         self.config = probe_config
+        self.api_auth = api_auth
+        """Resolves ``auth=api:<name>`` (credentials stored through the analyzer's API) with a cached lookup."""
         self.metrics = ProbeMetrics(registry)
         self.clock = clock
         self._probers: dict[str, Prober] = {}
@@ -84,13 +88,20 @@ class ProbeService:
             return text(400, f"unknown module {module_name!r}; modules: {known}")
         auth_name = request.arg("auth") or module.auth
         auth: Auth | None = None
-        if auth_name:
+        if auth_name and ApiAuthResolver.handles(auth_name):
+            if self.api_auth is None:
+                return text(400, f"unknown auth {auth_name!r}: api: auths need INFRAMIND_AUTH_API_URL (the analyzer)")
+            try:
+                auth = self.api_auth.resolve(auth_name)
+            except AuthLookupError as exc:
+                return text(400 if exc.unknown else 503, str(exc))
+        elif auth_name:
             auth = self.config.auths.get(auth_name)
             if auth is None:
                 known = ", ".join(sorted(self.config.auths)) or "none configured"
                 return text(400, f"unknown auth {auth_name!r}; auths: {known}")
-            if auth.type != module.prober:
-                return text(400, f"auth {auth_name!r} is for {auth.type}, module {module_name!r} uses {module.prober}")
+        if auth is not None and auth.type != module.prober:
+            return text(400, f"auth {auth_name!r} is for {auth.type}, module {module_name!r} uses {module.prober}")
         timeout = self.deadline(module, request.headers.get("X-Prometheus-Scrape-Timeout-Seconds"))
         outcome = self.run(module, target, auth, timeout)
         return self.render(outcome)
