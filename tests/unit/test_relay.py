@@ -129,10 +129,11 @@ def test_relay_sends_each_part_once_even_when_retried(telegram_api: TelegramAPI)
     before = len(telegram_api.calls)
     report = relay.handle(message)
     assert report.chat == "-200" and report.parts == report.sent > 1
-    calls = telegram_api.calls[before:]
+    # The session Telegram API also receives the session Alertmanager's notifications: count only this bot's.
+    calls = [c for c in telegram_api.calls[before:] if c.token == "777:relay-test"]
     assert len(calls) == report.parts
     for call in calls:
-        assert call.token == "777:relay-test" and call.payload["parse_mode"] == "HTML"
+        assert call.payload["parse_mode"] == "HTML"
         assert call.payload["disable_web_page_preview"] is True
         assert units(call.text) <= 4096
         assert_valid_telegram_html(call.text)
@@ -140,7 +141,7 @@ def test_relay_sends_each_part_once_even_when_retried(telegram_api: TelegramAPI)
     assert "/api/v1/feedback/link/" in calls[-1].text
     again = relay.handle(message)
     assert (again.sent, again.skipped) == (0, report.parts)
-    assert len(telegram_api.calls) == before + report.parts
+    assert len([c for c in telegram_api.calls[before:] if c.token == "777:relay-test"]) == report.parts
 
 
 def test_relay_refuses_without_token_or_chat() -> None:
