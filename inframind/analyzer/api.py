@@ -21,6 +21,7 @@ from inframind.analyzer.api_v1 import install_api_v1
 from inframind.analyzer.assets import AssetRegistry
 from inframind.analyzer.audit_store import AuditLog
 from inframind.analyzer.auth import Principal, TokenAuthenticator, current_principal, make_authorize, policy
+from inframind.analyzer.delivery_api import DeliveryDeps, delivery_router
 from inframind.analyzer.explain_alerts import AlertFindings
 from inframind.analyzer.findings_api import findings_router
 from inframind.analyzer.incidents import IncidentStore
@@ -74,6 +75,9 @@ class Deps:
     """Incidents from correlation (the state store); without it the incident routes answer 503."""
     alert_findings: AlertFindings | None = None
     """Resolves Alertmanager alert fingerprints to findings for /api/v1/explain (None: finding fingerprints only)."""
+    delivery: DeliveryDeps = field(default_factory=DeliveryDeps)
+    """ITSM webhook, Telegram relay and feedback links; parts left None answer 503. The service fills this
+    object in place (the routes read it per request), so it may be completed after the app is built."""
 
 
 @dataclass
@@ -149,6 +153,7 @@ def create_app(settings: AnalyzerConfig, deps: Deps | None = None) -> FastAPI:
     app.include_router(risk_router(deps))
     install_api_v1(app, settings, deps)
     app.include_router(incidents_router(deps))
+    app.include_router(delivery_router(deps.delivery))
     if deps.findings is not None:
         deps.registry.register(FindingsCollector(deps.findings))
 
