@@ -20,7 +20,15 @@ from inframind.analyzer.api_sources import MetricOutputs, Recommender, TemplateS
 from inframind.analyzer.api_v1 import install_api_v1
 from inframind.analyzer.assets import AssetRegistry
 from inframind.analyzer.audit_store import AuditLog
-from inframind.analyzer.auth import Principal, TokenAuthenticator, current_principal, make_authorize, policy
+from inframind.analyzer.auth import (
+    Authenticator,
+    FailureLimiter,
+    Principal,
+    TokenAuthenticator,
+    current_principal,
+    make_authorize,
+    policy,
+)
 from inframind.analyzer.delivery_api import DeliveryDeps, delivery_router
 from inframind.analyzer.explain_alerts import AlertFindings
 from inframind.analyzer.findings_api import findings_router
@@ -75,6 +83,10 @@ class Deps:
     """Incidents from correlation (the state store); without it the incident routes answer 503."""
     alert_findings: AlertFindings | None = None
     """Resolves Alertmanager alert fingerprints to findings for /api/v1/explain (None: finding fingerprints only)."""
+    authenticator: Authenticator | None = None
+    """Who a bearer token is (None: the config's API tokens only; the service adds the token file and OIDC)."""
+    auth_failure_limit: int = 20
+    """Failed authentications per client address per minute before 429 (0: no limit)."""
     delivery: DeliveryDeps = field(default_factory=DeliveryDeps)
     """ITSM webhook, Telegram relay and feedback links; parts left None answer 503. The service fills this
     object in place (the routes read it per request), so it may be completed after the app is built."""
@@ -139,7 +151,10 @@ def create_app(settings: AnalyzerConfig, deps: Deps | None = None) -> FastAPI:
     """The analyzer app; every route is behind the one authorize dependency."""
     deps = deps or Deps()
     metrics = _register_metrics(deps.registry)
-    authorize = make_authorize(TokenAuthenticator(settings.tokens, deps.clock), metrics.auth_failures)
+    if deps.authenticator is None:
+        deps.authenticator = TokenAuthenticator(settings.tokens, deps.clock)
+    limiter = FailureLimiter(deps.auth_failure_limit)
+    authorize = make_authorize(deps.authenticator, metrics.auth_failures, limiter)
     app = FastAPI(
         title="InfraMind analyzer",
         version=__version__,

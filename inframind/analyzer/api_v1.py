@@ -39,7 +39,7 @@ def install_api_v1(app: FastAPI, settings: AnalyzerConfig, deps: Deps) -> None:
     app.add_middleware(
         AuditMiddleware,
         audit=lambda: deps.audit,
-        authenticator=TokenAuthenticator(settings.tokens, deps.clock),
+        authenticator=deps.authenticator or TokenAuthenticator(settings.tokens, deps.clock),
         clock=deps.clock,
         metrics=AuditMetrics(deps.registry),
     )

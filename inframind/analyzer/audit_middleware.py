@@ -27,7 +27,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from inframind.analyzer.audit import WRITE_METHODS, AuditEvent, outcome_of
 from inframind.analyzer.audit_store import AuditError, AuditLog
-from inframind.analyzer.auth import Principal, TokenAuthenticator
+from inframind.analyzer.auth import Authenticator, Principal
 
 log = logging.getLogger(__name__)
 AUDIT_KEY = "x-audit"
@@ -61,7 +61,7 @@ class AuditMiddleware:
         self,
         app: ASGIApp,
         audit: Callable[[], AuditLog | None],
-        authenticator: TokenAuthenticator,
+        authenticator: Authenticator,
         clock: Callable[[], dt.datetime],
         metrics: AuditMetrics,
     ) -> None:
@@ -91,9 +91,12 @@ class AuditMiddleware:
 
     def identify(self, scope: Scope) -> tuple[Principal | None, str]:
         """The caller and, when it was not authenticated, why (for the record's detail)."""
-        principal = (scope.get("state") or {}).get("principal")
+        state = scope.get("state") or {}
+        principal = state.get("principal")
         if isinstance(principal, Principal):
             return principal, ""
+        if isinstance(state.get("auth_failure"), str):
+            return None, state["auth_failure"]
         scheme, _, token = _header(scope, b"authorization").partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             return None, "missing_token"

@@ -21,6 +21,7 @@ from inframind.analyzer.api import Deps, create_app
 from inframind.analyzer.api_sources import MINERS_KEY, StateTemplates
 from inframind.analyzer.assets import AssetRegistry
 from inframind.analyzer.audit_store import StateAuditLog
+from inframind.analyzer.auth import Authenticator
 from inframind.analyzer.detect.risk import AssetRisk, RiskInputs, assess
 from inframind.analyzer.detect.templates.minerset import MinerSet
 from inframind.analyzer.findings import Finding, LogEvidence, Window
@@ -144,7 +145,13 @@ def miner_snapshot() -> dict[str, Any]:
 
 
 def build_world(
-    tmp_path: Path, *, key: bool = True, inventory: Inventory | None = None, sd: SdSettings | None = None
+    tmp_path: Path,
+    *,
+    key: bool = True,
+    inventory: Inventory | None = None,
+    sd: SdSettings | None = None,
+    auth_failure_limit: int = 20,
+    authenticator: Authenticator | None = None,
 ) -> World:
     """The app over real stores in ``tmp_path``; ``key=False``: no credential key configured."""
     state = StateDB(tmp_path / "analysis.db")
@@ -178,6 +185,8 @@ def build_world(
         recommender=recommender,
         audit=StateAuditLog(state, clock=lambda: NOW),
         api_targets=TargetsDeps(targets, SecretBox([secret] if secret else []), sd or SdSettings()),
+        auth_failure_limit=auth_failure_limit,
+        authenticator=authenticator,
     )
     app = create_app(AnalyzerConfig(tokens=api_tokens()), deps)
     return World(TestClient(app), deps, state, {k: r.fingerprint for k, r in records.items()},
