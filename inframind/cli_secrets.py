@@ -1,4 +1,4 @@
-"""``inframind secrets keygen`` and ``inframind secrets rotate``: the key for credentials entered through the API.
+"""``inframind secrets keygen``, ``rotate`` and ``import``: the key for credentials entered through the API.
 
 The integrator wires it with ``register(main)`` in :mod:`inframind.cli`. ``keygen`` prints a new Fernet key (put it
 in ``INFRAMIND_SECRET_KEY`` or a file named by ``analyzer.secrets.keys``). ``rotate`` re-encrypts every stored
@@ -62,6 +62,68 @@ def secrets_rotate(config_path: str | None) -> None:
         click.echo(f"{path}: {exc}", err=True)
         sys.exit(1)
     click.echo(f"re-encrypted {rotated} credential(s); {current} already used the first key")
+
+
+@secrets_group.command("import")
+@click.argument("export", type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--legacy-key",
+    default="env:APP_SECRET_KEY",
+    show_default=True,
+    help="Reference (env:NAME or file:/path) to the earlier InfraMind's APP_SECRET_KEY.",
+)
+@click.option("--tenant", default="default", show_default=True, help="Tenant of entries that name none.")
+@click.option("--config", "config_path", metavar="FILE", help=CONFIG_HELP)
+def secrets_import(export: str, legacy_key: str, tenant: str, config_path: str | None) -> None:
+    """Import targets and credentials exported by an earlier InfraMind (encrypted with its APP_SECRET_KEY).
+
+    Each credential is decrypted with the old key and sealed with this analyzer's key; targets are
+    validated like POST /api/v1/targets. Entries that fail are listed (never their values) and the rest
+    are imported; the exit code is 1 if any failed.
+    """
+    import datetime as dt
+    from pathlib import Path
+
+    from inframind.analyzer.api import Deps
+    from inframind.analyzer.api_settings import SecretStoreSettings
+    from inframind.analyzer.auth import Principal
+    from inframind.analyzer.targets_api import Targets, TargetsDeps
+    from inframind.analyzer.targets_api_store import TARGETS_FILE, SQLiteTargetStore, TargetStoreError
+    from inframind.config import load_config
+    from inframind.inventory import load_inventory
+    from inframind.schema import ConfigError
+    from inframind.secrets import SecretError, SecretRef
+    from inframind.secrets_import import ImportError_, import_targets, legacy_fernet
+    from inframind.secretstore import SecretBox, SecretStoreError
+
+    try:
+        config = load_config(config_path)
+        fernet = legacy_fernet(SecretRef.from_config(legacy_key).resolve())
+        box = SecretBox.from_refs(getattr(config.analyzer, "secrets", SecretStoreSettings()).keys)
+        text = Path(export).read_text(encoding="utf-8")
+    except (ConfigError, SecretError, SecretStoreError, ValueError, OSError) as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    if not box.available:
+        click.echo("no encryption key is configured (set INFRAMIND_SECRET_KEY or analyzer.secrets.keys)", err=True)
+        sys.exit(1)
+    inventory = load_inventory(config.inventory) if config.inventory else None
+    store = SQLiteTargetStore(Path(config.analyzer.state_dir) / TARGETS_FILE)
+    deps = Deps(api_targets=TargetsDeps(store, box), inventory=inventory, clock=lambda: dt.datetime.now(dt.UTC))
+    targets = Targets(deps)
+    try:
+        imported, problems = import_targets(text, fernet, targets, Principal("secrets-import", "admin", tenant))
+    except (ImportError_, TargetStoreError) as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    finally:
+        store.close()
+    for problem in problems:
+        click.echo(f"skipped: {problem}", err=True)
+    failed = len(problems)
+    click.echo(f"imported {imported} target(s) into {store.path}; {failed} skipped")
+    if failed:
+        sys.exit(1)
 
 
 def register(main: click.Group) -> None:
