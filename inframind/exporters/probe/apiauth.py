@@ -12,6 +12,7 @@ scrubbing like any resolved secret) and whose repr shows only ``api:<name>.<fiel
 from __future__ import annotations
 
 import dataclasses
+import re
 import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -59,6 +60,9 @@ def secret_fields(kind: str) -> frozenset[str]:
     return frozenset(name for name, hint in hints.items() if SecretRef in (hint, *typing.get_args(hint)))
 
 
+_ECHO = re.compile(r",? got .*$", re.DOTALL)
+
+
 def check_credential(kind: str, data: Mapping[str, Any]) -> Any:
     """The prober's ``Auth`` settings for ``data`` with placeholder secrets; :class:`CredentialError` lists every
     problem (the field and why, never what was given for a secret)."""
@@ -83,7 +87,8 @@ def check_credential(kind: str, data: Mapping[str, Any]) -> Any:
     try:
         settings = build(auth_type, placeholders, Origin("credential"))
     except ConfigError as exc:
-        problems.extend((issue.field, issue.message) for issue in exc.issues)
+        # A secret pasted into the wrong field must not come back in the error: drop the echoed value.
+        problems.extend((issue.field, _ECHO.sub("", issue.message)) for issue in exc.issues)
         settings = None
     if problems:
         raise CredentialError(problems)
