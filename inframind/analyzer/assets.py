@@ -139,6 +139,16 @@ class AssetRegistry:
                 raise AssetStateError(f"cannot read assets from {self.path}: {exc}") from None
         return _from_row(row) if row else None
 
+    def list(self, tenant: str | None = None) -> list[RegisteredAsset]:
+        """Every registered asset (of ``tenant``; None: all), by id (for the asset listing of the API)."""
+        sql = f"SELECT {_COLUMNS} FROM assets a" + (" WHERE a.tenant = ?" if tenant is not None else "")  # noqa: S608
+        with self._lock:
+            try:
+                rows = self._db.execute(sql + " ORDER BY a.id", (tenant,) if tenant is not None else ()).fetchall()
+            except sqlite3.Error as exc:
+                raise AssetStateError(f"cannot read assets from {self.path}: {exc}") from None
+        return [_from_row(row) for row in rows]
+
     def close(self) -> None:
         with self._lock:
             self._db.close()

@@ -44,8 +44,9 @@ from inframind.analyzer.logloop_settings import (
     new_template_settings,
     rate_settings,
 )
+from inframind.analyzer.replicas_shard import Shard
 from inframind.analyzer.rulefiles import RuleGroup
-from inframind.analyzer.state import FindingRecord, StateDB
+from inframind.analyzer.state import FindingRecord, LoopState
 from inframind.events import LogEvent
 from inframind.logstore import LogStore
 
@@ -96,7 +97,7 @@ class LogAnalyzer:
     def __init__(
         self,
         store: LogStore,
-        state: StateDB,
+        state: LoopState,
         settings: LogAnalysisSettings,
         rules: Sequence[RuleGroup],
         *,
@@ -147,19 +148,27 @@ class LogAnalyzer:
 
     # ------------------------------------------------------------ the cycle
 
-    def run_once(self, now: dt.datetime) -> CycleReport:
+    def reload(self) -> None:
+        """Forget memory and read the committed state again (a shard taken back from another replica)."""
+        with self._lock:
+            self._load()
+
+    def run_once(self, now: dt.datetime, shard: Shard | None = None) -> CycleReport:
         """One cycle at ``now`` (read, mine, detect, reconcile, persist); see the module docstring. If anything
         fails before the commit, the in-memory state is reloaded from the file and the error raised: the next cycle
-        starts again from the last committed cursor."""
+        starts again from the last committed cursor. With ``shard`` only its assets' events are analyzed and only
+        its assets' findings reconciled (the state given to the constructor must be that shard's)."""
         with self._lock:
             try:
-                return self._cycle(now)
+                return self._cycle(now, shard)
             except BaseException:
                 self._load()
                 raise
 
-    def _cycle(self, now: dt.datetime) -> CycleReport:
+    def _cycle(self, now: dt.datetime, shard: Shard | None) -> CycleReport:
         events, caught_up = self._read()
+        if shard is not None:
+            events = [e for e in events if shard.owns(e.tenant, e.asset_id)]
         for item in mine(self.miners, events, self._pool(len(events)), self.settings.parallel_lines):
             self._feed(item.event, item.hit.template_id, item.wildcard)
             for detector in self.detectors.values():
@@ -173,7 +182,8 @@ class LogAnalyzer:
         for detector in self.detectors.values():
             current.extend(detector.evaluate(t, criticality))
         with self.state.transaction():
-            changes = reconcile(self.findings, current, self._rule_firing, now)
+            owns = None if shard is None else (lambda f: shard.owns(f.tenant, f.asset_id))
+            changes = reconcile(self.findings, current, self._rule_firing, now, owns)
             self._persist(now)
         for detector in self.detectors.values():
             detector.mark_clean()

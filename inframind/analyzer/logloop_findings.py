@@ -33,10 +33,13 @@ def reconcile(
     current: Iterable[Finding],
     still_firing: Callable[[FindingRecord], bool],
     now: dt.datetime,
+    owns: Callable[[Finding], bool] | None = None,
 ) -> Changes:
-    """Bring the store in line with ``current`` (the findings whose condition holds at ``now``)."""
+    """Bring the store in line with ``current`` (the findings whose condition holds at ``now``); with ``owns``
+    (a shard's assets) only the active findings it owns may be resolved."""
     changes = Changes()
-    active = {r.fingerprint: r for r in store.list(state="active", kind=MANAGED, limit=1_000_000)}
+    listed = store.list(state="active", kind=MANAGED, limit=1_000_000)
+    active = {r.fingerprint: r for r in listed if owns is None or owns(r.finding)}
     for finding in {f.fingerprint: f for f in current}.values():
         record = active.pop(finding.fingerprint, None)
         if record is not None:

@@ -16,7 +16,7 @@ from inframind.analyzer.assets import AssetDirectory
 from inframind.analyzer.logloop import LogAnalyzer
 from inframind.analyzer.logloop_settings import LogAnalysisSettings
 from inframind.analyzer.rulefiles import load_log_rules
-from inframind.analyzer.state import StateDB
+from inframind.analyzer.state import LoopState
 from inframind.logstore import LogStore
 
 log = logging.getLogger(__name__)
@@ -39,7 +39,7 @@ def process_pool(workers: int) -> Callable[[], Executor]:
 def build_log_analyzer(
     settings: LogAnalysisSettings,
     store: LogStore,
-    state: StateDB,
+    state: LoopState,
     directory: AssetDirectory | None = None,
     registry: CollectorRegistry | None = None,
 ) -> LogAnalyzer:

@@ -24,9 +24,9 @@ import math
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
-from typing import Any, cast
+from typing import Any, Literal, cast
 
 from inframind.analyzer.detect.failure import DiskModel
 from inframind.analyzer.detect.failure.findings import HORIZON_DAYS
@@ -43,8 +43,9 @@ from inframind.analyzer.metricloop_metrics import MetricAnalyzerCollector, Metri
 from inframind.analyzer.metricloop_risk import risk_scores
 from inframind.analyzer.metricloop_settings import MetricAnalysisSettings
 from inframind.analyzer.metricloop_tasks import run_anomaly, run_hotcold, run_slo
+from inframind.analyzer.replicas_shard import Shard
 from inframind.analyzer.sources.promql import PromClient, PromError, PromUnavailable
-from inframind.analyzer.state import StateDB
+from inframind.analyzer.state import LoopState
 from inframind.inventory import Inventory
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,10 @@ OUTPUTS_KEY = "metric/outputs"
 RISK_ANOMALY_SPAN = 900.0
 """Anomaly scores of the last 15 minutes count towards risk."""
 Criticality = Callable[[str], str]
+Family = Literal["anomalies", "forecasts", "failure_models"]
+"""What the scheduler runs on its own cadence: anomalies (with hot/cold, SLO and node risk), capacity
+forecasts, disk failure models (with node risk)."""
+FAMILIES: tuple[Family, ...] = ("anomalies", "forecasts", "failure_models")
 
 
 @dataclass
@@ -83,7 +88,7 @@ class MetricAnalyzer:
     def __init__(
         self,
         client: PromClient,
-        state: StateDB,
+        state: LoopState,
         settings: MetricAnalysisSettings,
         *,
         inventory: Inventory | None = None,
@@ -106,6 +111,7 @@ class MetricAnalyzer:
                 log.warning("metric analysis: inventory SLO ignored: %s", problem)
         self.bank = AnomalyBank(settings)
         self._loaded = False
+        self._shard: Shard | None = None
 
     def _load(self) -> None:
         """(Re)build the detectors, the tasks' last runs and the last outputs from the state file (on the loop's
@@ -121,12 +127,24 @@ class MetricAnalyzer:
 
     # ------------------------------------------------------------ the cycle
 
-    def run_once(self, now: dt.datetime) -> CycleReport:
+    def reload(self) -> None:
+        """Forget memory and read the committed state again at the next cycle (a shard taken back)."""
+        with self._lock:
+            self._loaded = False
+
+    def run_once(
+        self, now: dt.datetime, shard: Shard | None = None, families: Mapping[Family, float] | None = None
+    ) -> CycleReport:
+        """One cycle; with ``shard`` only its assets' series are analyzed and its assets' findings reconciled (the
+        state given to the constructor must be that shard's). With ``families`` (the scheduler's, family -> its
+        cadence) only those run: anomalies always, forecasts and failure models when their last run (persisted, so
+        a restart does not redo them) is a cadence old. Without, anomalies run, and the others when due."""
         with self._lock:
             if not self._loaded:
                 self._load()
+            self._shard = shard
             try:
-                return self._cycle(now)
+                return self._cycle(now, families)
             except PromUnavailable as exc:
                 self.errors["unavailable"] += 1
                 log.warning("metric analysis: cycle skipped, the metrics store is unavailable: %s", exc)
@@ -144,7 +162,7 @@ class MetricAnalyzer:
         try:
             scope = work()
         except PromError as exc:
-            if isinstance(exc, PromUnavailable) and name == "anomaly":
+            if isinstance(exc, PromUnavailable) and not c.ran:
                 raise  # the first task found the store down: the whole cycle is skipped (see run_once)
             self.errors["query"] += 1
             log.warning("metric analysis: %s skipped this cycle: %s", name, exc)
@@ -156,23 +174,33 @@ class MetricAnalyzer:
         c.ran.append(name)
         return True
 
-    def _cycle(self, now: dt.datetime) -> CycleReport:
+    def _cycle(self, now: dt.datetime, families: Mapping[Family, float] | None) -> CycleReport:
         s, stamp = self.settings, now.timestamp()
         end = math.floor((stamp - s.delay) / s.step) * s.step
         c = _Cycle(end=end, at=dt.datetime.fromtimestamp(end, dt.UTC), ratios=self.snapshot.hotspot)
-        self._task("anomaly", c, lambda: self._anomaly(c))
-        self._task("hotcold", c, lambda: self._hotcold(c))
-        if self.objectives:
-            self._task("slo", c, lambda: Scope(("slo.burn",), run_slo(self.client, self.objectives, end)))
-        if self._due("capacity", s.forecast_interval, stamp) and self._task("capacity", c, lambda: self._capacity(c)):
+        anomalies = families is None or "anomalies" in families
+        if anomalies:
+            self._task("anomaly", c, lambda: self._anomaly(c))
+            self._task("hotcold", c, lambda: self._hotcold(c))
+            if self.objectives:
+                self._task("slo", c, lambda: Scope(("slo.burn",), run_slo(self.client, self.objectives, end)))
+        every = (
+            families
+            if families is not None
+            else {"forecasts": s.forecast_interval, "failure_models": s.failure_interval}
+        )
+        forecasts = "forecasts" in every and self._due("capacity", every["forecasts"], stamp)
+        if forecasts and self._task("capacity", c, lambda: self._capacity(c)):
             self.tasks["capacity"] = stamp
-        if self._due("disks", s.failure_interval, stamp) and self._task("disks", c, lambda: self._disks(c)):
+        failures = "failure_models" in every and self._due("disks", every["failure_models"], stamp)
+        if failures and self._task("disks", c, lambda: self._disks(c)):
             self.tasks["disks"] = stamp
-        self._task("node_risk", c, lambda: self._node_risk(c))
-        quota = math.ceil(len(self.bank) * s.interval / s.checkpoint_interval)
+        if anomalies or failures:
+            self._task("node_risk", c, lambda: self._node_risk(c))
+        quota = math.ceil(len(self.bank) * s.interval / s.checkpoint_interval) if anomalies else 0
         started = time.perf_counter()
         with self.state.transaction():
-            changes = reconcile(self.state.findings, c.scopes, now)
+            changes = reconcile(self.state.findings, [self._restrict(scope) for scope in c.scopes], now)
             for key, value in self.bank.checkpoint(quota, end).items():
                 self._put(key, value, now)
             for key in self._unusable:
@@ -185,8 +213,24 @@ class MetricAnalyzer:
         self._publish(c)
         return CycleReport(tuple(c.ran), tuple(changes.emitted), tuple(changes.resolved), changes.active, end)
 
+    def _owns(self, tenant: str | None, asset: str) -> bool:
+        return self._shard is None or self._shard.owns(tenant, asset)
+
+    def _mine(self, finding: Finding) -> bool:
+        return self._owns(finding.tenant, finding.asset_id)
+
+    def _restrict(self, scope: Scope) -> Scope:
+        """The scope narrowed to this cycle's shard: only its assets' findings are raised or resolved."""
+        if self._shard is None:
+            return scope
+        owns = scope.owns
+        return Scope(scope.families, [f for f in scope.current if self._mine(f)], lambda f: owns(f) and self._mine(f))
+
     def _anomaly(self, c: _Cycle) -> Scope:
-        outcome = run_anomaly(self.client, self.bank, self.settings, c.end, self.errors)
+        keep = (
+            None if self._shard is None else (lambda x: self._owns(x.labels.get("tenant"), x.labels.get("asset", "")))
+        )
+        outcome = run_anomaly(self.client, self.bank, self.settings, c.end, self.errors, keep=keep)
         failed = outcome.failed
         c.analyzed["anomaly"], c.skipped = outcome.series, outcome.skipped
         return Scope(("metric.anomaly",), outcome.findings, lambda f: f.labels.get("signal") not in failed)
@@ -199,7 +243,8 @@ class MetricAnalyzer:
     def _capacity(self, c: _Cycle) -> Scope:
         series = capacity_series(self.client, self.settings, c.end)
         result = forecast_all(series, cast(Model, self.settings.forecast_model))
-        self.time_to_full, c.analyzed["capacity"], c.outputs_changed = result.time_to_full, result.series, True
+        mine = [t for t in result.time_to_full if self._owns(t.tenant, t.asset)]
+        self.time_to_full, c.analyzed["capacity"], c.outputs_changed = mine, result.series, True
         return Scope(("capacity.exhaustion",), result.findings)
 
     def _put(self, key: str, value: Any, now: dt.datetime) -> None:
@@ -215,13 +260,14 @@ class MetricAnalyzer:
         histories = drive_histories(self.client, self.settings, c.end)
         result = predict_disks(histories, self.disk_model, c.at, self.settings.disk_window)
         c.analyzed["disks"], c.outputs_changed = len(result.probabilities), True
-        self.disks = result.probabilities
+        self.disks = [d for d in result.probabilities if self._owns(d.tenant, d.asset)]
         return Scope(("disk.failure",), result.findings)
 
     def _node_risk(self, c: _Cycle) -> Scope:
         """Node risk of every asset with an active finding or a drive (from the findings as the cycle began)."""
         active = [r.finding for r in self.state.findings.list(state="active", limit=1_000_000)]
         assets = {(f.tenant, f.asset_id) for f in active if f.asset_id} | {(d.tenant, d.asset) for d in self.disks}
+        assets = {(tenant, asset) for tenant, asset in assets if self._owns(tenant, asset)}
         self.node_risk, found = node_risks(assets, active, self.disks, c.at, self.settings.failure_interval)
         c.analyzed["node_risk"] = len(assets)
         return Scope(("node.risk",), found)
@@ -237,7 +283,7 @@ class MetricAnalyzer:
     def _publish(self, c: _Cycle) -> None:
         started = time.perf_counter()
         risk = risk_scores(
-            [r.finding for r in self.state.findings.list(state="active", limit=1_000_000)],
+            [r.finding for r in self.state.findings.list(state="active", limit=1_000_000) if self._mine(r.finding)],
             disks=[(d.tenant, d.asset, d.device, d.probability) for d in self.disks],
             disk_horizon_days=HORIZON_DAYS,
             time_to_full=self.time_to_full,

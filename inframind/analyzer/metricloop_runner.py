@@ -15,7 +15,7 @@ from inframind.analyzer.detect.failure import DiskModel, shipped_model
 from inframind.analyzer.metricloop import MetricAnalyzer
 from inframind.analyzer.metricloop_settings import MetricAnalysisSettings
 from inframind.analyzer.sources.promql import PromClient, PromSettings
-from inframind.analyzer.state import StateDB
+from inframind.analyzer.state import LoopState
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +27,7 @@ def _utcnow() -> dt.datetime:
 def build_metric_analyzer(
     settings: MetricAnalysisSettings,
     vm_url: str,
-    state: StateDB,
+    state: LoopState,
     *,
     directory: AssetDirectory | None = None,
     registry: CollectorRegistry | None = None,

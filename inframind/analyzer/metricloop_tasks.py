@@ -38,8 +38,15 @@ class AnomalyOutcome:
 
 
 def run_anomaly(
-    client: PromClient, bank: AnomalyBank, s: MetricAnalysisSettings, end: float, errors: Counter[str]
+    client: PromClient,
+    bank: AnomalyBank,
+    s: MetricAnalysisSettings,
+    end: float,
+    errors: Counter[str],
+    *,
+    keep: Callable[[Series], bool] | None = None,
 ) -> AnomalyOutcome:
+    """Feed every signal's new points to the bank (with ``keep``, only the series of a shard's assets)."""
     out = AnomalyOutcome()
     budget = max(0, min(s.max_new_series, s.max_series - len(bank)))
     for signal in ANOMALY_SIGNALS:
@@ -56,6 +63,8 @@ def run_anomaly(
             errors["query"] += 1
             out.failed.add(signal.signal)
             continue
+        if keep is not None:
+            found = [series for series in found if keep(series)]
         out.series += len(found)
         new = bank.feed(signal.signal, found)
         take = new[:budget]

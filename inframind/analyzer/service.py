@@ -1,10 +1,12 @@
-"""Running the analyzer process: the API server and, beside it, the log and metric analyzer loops on their threads."""
+"""Running the analyzer process: the API server and, beside it, the scheduler that runs the detector families
+(sharded among replicas), correlation and delivery (on the leader) on their cadences."""
 
 from __future__ import annotations
 
 import logging
 import signal
 import socket
+from collections.abc import Sequence
 from contextlib import ExitStack
 from pathlib import Path
 from types import FrameType
@@ -17,6 +19,8 @@ if TYPE_CHECKING:
     from inframind.analyzer.api import Deps
     from inframind.analyzer.logloop_runner import LogAnalyzerThread
     from inframind.analyzer.metricloop_runner import MetricAnalyzerThread
+    from inframind.analyzer.scheduler import Scheduler, Task
+    from inframind.analyzer.state import StateStore
 
 log = logging.getLogger(__name__)
 STATE_FILE = "state.db"
@@ -41,15 +45,17 @@ def _bind(address: HostPort) -> socket.socket:
 
 
 def open_deps(config: Config, resources: ExitStack) -> Deps:
-    """The log store, the asset state, the analysis state (findings) and the inventory, opened once;
-    ``resources`` closes them.
+    """The log store, the asset state, the analysis state (``analyzer.state``: SQLite or PostgreSQL) and the
+    inventory, opened once; ``resources`` closes them.
 
     A store that cannot be opened is a startup error (the message names it), not a silent 503 later.
     """
     from inframind.analyzer.api import Deps
+    from inframind.analyzer.api_settings import open_api_v1
+    from inframind.analyzer.api_sources import StateTemplates
     from inframind.analyzer.assets import AssetRegistry, AssetStateError
-    from inframind.analyzer.state import STATE_FILE as ANALYSIS_FILE
-    from inframind.analyzer.state import StateDB, StateError
+    from inframind.analyzer.replicas_shard import Shard
+    from inframind.analyzer.state import StateError, open_state, state_settings
     from inframind.inventory import load_inventory
     from inframind.logstore import LogStoreError, open_store
 
@@ -67,32 +73,45 @@ def open_deps(config: Config, resources: ExitStack) -> Deps:
         raise OSError(str(exc)) from None
     resources.callback(assets.close)
     try:
-        analysis = StateDB(state_dir / ANALYSIS_FILE)
+        analysis = open_state(state_settings(config.analyzer), state_dir)
     except StateError as exc:
         raise OSError(str(exc)) from None
     resources.callback(analysis.close)
-    return Deps(
+    deps = Deps(
         logstore=logstore,
         assets=assets,
         inventory=inventory,
         metrics_import_url=vm_url,
         ingest_limits=config.analyzer.ingest,
         findings=analysis.findings,
+        incidents=analysis.incidents,
     )
+    open_api_v1(config, deps, resources, kv_get=analysis.get, feedback=analysis.feedback)
+    shards = config.analyzer.replicas.shards
+    if shards > 1:  # each shard's log loop keeps its miners under its own prefix
+        deps.templates = StateTemplates(analysis.get, prefixes=[Shard(i, shards).prefix for i in range(shards)])
+    return deps
+
+
+def analysis_state(deps: Deps) -> StateStore | None:
+    """The state store behind ``deps.findings`` (None when the findings are kept elsewhere)."""
+    from inframind.analyzer.state import SQLFindingsStore
+
+    return deps.findings.db if isinstance(deps.findings, SQLFindingsStore) else None
 
 
 def start_log_analysis(config: Config, deps: Deps, resources: ExitStack) -> LogAnalyzerThread | None:
-    """The log analyzer on its thread (every ``analyzer.logs.interval``), stopped by ``resources`` before the
-    stores it uses close. Settings come from ``analyzer.logs`` (defaults until that config section exists)."""
+    """The log analyzer alone on its thread, without the scheduler (one node; tools and tests), every
+    ``analyzer.logs.interval``, stopped by ``resources`` before the stores it uses close."""
     from inframind.analyzer.assets import AssetDirectory
     from inframind.analyzer.logloop_runner import LogAnalyzerThread, build_log_analyzer
-    from inframind.analyzer.state import SQLiteFindingsStore
 
     settings = config.analyzer.logs
-    if not settings.enabled or deps.logstore is None or not isinstance(deps.findings, SQLiteFindingsStore):
+    state = analysis_state(deps)
+    if not settings.enabled or deps.logstore is None or state is None:
         return None
     directory = AssetDirectory(deps.inventory, deps.assets)
-    analyzer = build_log_analyzer(settings, deps.logstore, deps.findings.db, directory, deps.registry)
+    analyzer = build_log_analyzer(settings, deps.logstore, state, directory, deps.registry)
     thread = LogAnalyzerThread(analyzer, settings.interval)
     thread.start()
     resources.callback(thread.stop)
@@ -100,29 +119,46 @@ def start_log_analysis(config: Config, deps: Deps, resources: ExitStack) -> LogA
 
 
 def start_metric_analysis(config: Config, deps: Deps, resources: ExitStack) -> MetricAnalyzerThread | None:
-    """The metric analyzer on its thread (every ``analyzer.metrics.interval``) reading
+    """The metric analyzer alone on its thread, without the scheduler (every ``analyzer.metrics.interval``) reading
     ``analyzer.victoriametrics_url``, its risk scores behind the API, stopped by ``resources`` before the state
     file closes. Settings come from ``analyzer.metrics`` (defaults until that config section exists)."""
     import threading
 
     from inframind.analyzer.assets import AssetDirectory
     from inframind.analyzer.metricloop_runner import MetricAnalyzerThread, build_metric_analyzer
-    from inframind.analyzer.state import SQLiteFindingsStore
 
     settings = config.analyzer.metrics
-    if not settings.enabled or not isinstance(deps.findings, SQLiteFindingsStore):
+    state = analysis_state(deps)
+    if not settings.enabled or state is None:
         return None
     directory = AssetDirectory(deps.inventory, deps.assets)
     stop = threading.Event()  # also cuts short the retries of a cycle in flight
     analyzer = build_metric_analyzer(
-        settings, config.analyzer.victoriametrics_url, deps.findings.db, directory=directory, registry=deps.registry,
+        settings, config.analyzer.victoriametrics_url, state, directory=directory, registry=deps.registry,
         sleep=stop.wait,
     )  # fmt: skip
-    deps.risk = analyzer
+    deps.risk = deps.metric_outputs = analyzer
     thread = MetricAnalyzerThread(analyzer, settings.interval, stop=stop)
     thread.start()
     resources.callback(thread.stop)
     return thread
+
+
+def start_scheduler(
+    config: Config, deps: Deps, resources: ExitStack, leader_tasks: Sequence[Task] = ()
+) -> Scheduler | None:
+    """Every task of the analyzer on the scheduler (:mod:`.scheduler_wiring`), its health and leadership on
+    ``deps.registry``; ``leader_tasks`` are added to correlation and delivery on the leader. ``resources`` stops
+    it (runs in flight finish, leases are released) before the stores close."""
+    from inframind.analyzer.scheduler_wiring import build_scheduler
+
+    state = analysis_state(deps)
+    if state is None:
+        return None
+    scheduler = build_scheduler(config, deps, state, resources, leader_tasks)
+    scheduler.start()
+    resources.callback(scheduler.stop, config.analyzer.schedule.stop_timeout)
+    return scheduler
 
 
 def run_analyzer(config: Config, listen: HostPort | None = None) -> None:
@@ -144,8 +180,7 @@ def run_analyzer(config: Config, listen: HostPort | None = None) -> None:
     with ExitStack() as resources:
         deps = open_deps(config, resources)
         app = create_app(config.analyzer, deps)
-        start_log_analysis(config, deps, resources)
-        start_metric_analysis(config, deps, resources)
+        start_scheduler(config, deps, resources)
         server = uvicorn.Server(
             uvicorn.Config(
                 app, host=address.host, port=address.port, log_config=None, access_log=False, server_header=False

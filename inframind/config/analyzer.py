@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import socket
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from inframind.schema import Duration, HostPort, PathKey
+from inframind.secrets import SecretRef
 
 ANALYZER_PORT = 8050
 Role = Literal["viewer", "operator", "admin"]
@@ -179,6 +181,77 @@ class MetricAnalysisSettings:
 
 
 @dataclass(frozen=True)
+class StateSettings:
+    """Where the analyzer keeps its state (``analyzer.state``): SQLite in ``state_dir`` (one node) or
+    PostgreSQL (several replicas)."""
+
+    backend: Literal["sqlite", "postgres"] = "sqlite"
+    dsn: SecretRef | None = None
+    """PostgreSQL connection string (it may hold a password): env:NAME or file:/path."""
+    connect_timeout: float = 10.0
+
+    def check(self) -> Iterator[tuple[PathKey, str]]:
+        if self.backend == "postgres" and self.dsn is None:
+            yield ("dsn",), "the postgres backend needs dsn: env:NAME or file:/path (e.g. postgresql://u@db/inframind)"
+        if self.connect_timeout <= 0:
+            yield ("connect_timeout",), "must be positive"
+
+
+@dataclass(frozen=True)
+class ReplicaSettings:
+    """Several analyzers on one PostgreSQL state (``analyzer.replicas``): detector work split in shards, one
+    leader for correlation and delivery."""
+
+    id: str = ""
+    """This replica's name, unique among the replicas and stable across restarts (empty: the host name)."""
+    shards: int = 1
+    """Shards the assets are hashed into (the same on every replica); more shards than replicas spread better."""
+    lease_ttl: Duration = 30.0
+    """A replica that stops renewing loses its shards and the leadership this long after its last heartbeat."""
+    heartbeat: Duration = 0.0
+    """How often leases and the heartbeat are renewed (0: a third of ``lease_ttl``)."""
+
+    @property
+    def replica_id(self) -> str:
+        return self.id or socket.gethostname()
+
+    @property
+    def renew_every(self) -> float:
+        return self.heartbeat or self.lease_ttl / 3
+
+    def check(self) -> Iterator[tuple[PathKey, str]]:
+        if self.shards < 1:
+            yield ("shards",), "must be at least 1"
+        if self.lease_ttl <= 0:
+            yield ("lease_ttl",), "must be positive"
+        if self.heartbeat < 0 or self.heartbeat >= self.lease_ttl:
+            yield ("heartbeat",), "must be 0 (a third of lease_ttl) or shorter than lease_ttl"
+
+
+@dataclass(frozen=True)
+class ScheduleSettings:
+    """The scheduler (``analyzer.schedule``). Cadences stay with their families: ``logs.interval`` (1 min),
+    ``metrics.interval`` (anomalies, 1 min), ``metrics.forecast_interval`` (1 h), ``metrics.failure_interval``
+    (1 day), ``correlation.interval`` and ``alertmanager.interval`` (delivery) on the leader."""
+
+    cadences: dict[str, Duration] = field(default_factory=dict)
+    """Overrides by task name (logs, anomalies, forecasts, failure_models, correlation, delivery), e.g. to run
+    forecasts every 30 minutes without touching the family's own settings."""
+    retry_initial: Duration = 5.0
+    """A failed task is retried after this, then twice as long each time, at most its cadence apart."""
+    stop_timeout: Duration = 60.0
+    """On shutdown, wait this long for runs in flight before the leases are released."""
+
+    def check(self) -> Iterator[tuple[PathKey, str]]:
+        for name in ("retry_initial", "stop_timeout"):
+            if getattr(self, name) <= 0:
+                yield (name,), "must be positive"
+        for task, cadence in self.cadences.items():
+            if cadence <= 0:
+                yield ("cadences", task), "must be positive"
+
+
+@dataclass(frozen=True)
 class AnalyzerConfig:
     listen: HostPort = HostPort("127.0.0.1", ANALYZER_PORT)
     tokens: tuple[ApiToken, ...] = ()
@@ -191,6 +264,9 @@ class AnalyzerConfig:
     ingest: IngestSettings = IngestSettings()
     logs: LogAnalysisSettings = LogAnalysisSettings()
     metrics: MetricAnalysisSettings = MetricAnalysisSettings()
+    state: StateSettings = StateSettings()
+    replicas: ReplicaSettings = ReplicaSettings()
+    schedule: ScheduleSettings = ScheduleSettings()
 
     def check(self) -> Iterator[tuple[PathKey, str]]:
         if not self.victoriametrics_url.startswith(("http://", "https://")):
