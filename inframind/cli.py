@@ -542,9 +542,10 @@ def vmauth_config(config_path: str | None, out: str | None) -> None:
 
 def _register_commands() -> None:
     """Command groups that live in their own modules (each imports only click at module level)."""
-    from inframind import cli_report, cli_secrets
+    from inframind import cli_demo, cli_report, cli_secrets
     from inframind.dashboards.cli import register as register_dashboards
 
+    cli_demo.register(main)
     cli_report.register(main)
     cli_secrets.register(main)
     register_dashboards(main)
