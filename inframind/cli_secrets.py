@@ -34,10 +34,10 @@ def secrets_rotate(config_path: str | None) -> None:
     """Re-encrypt the API's stored credentials with the first configured key."""
     from pathlib import Path
 
-    from inframind.analyzer.api_settings import SecretStoreSettings
     from inframind.analyzer.targets_api import rotate_credentials
     from inframind.analyzer.targets_api_store import TARGETS_FILE, SQLiteTargetStore, TargetStoreError
     from inframind.config import load_config
+    from inframind.config.analyzer_sections import SecretStoreSettings
     from inframind.schema import ConfigError
     from inframind.secretstore import SecretBox, SecretStoreError
 
@@ -85,11 +85,11 @@ def secrets_import(export: str, legacy_key: str, tenant: str, config_path: str |
     from pathlib import Path
 
     from inframind.analyzer.api import Deps
-    from inframind.analyzer.api_settings import SecretStoreSettings
     from inframind.analyzer.auth import Principal
     from inframind.analyzer.targets_api import Targets, TargetsDeps
     from inframind.analyzer.targets_api_store import TARGETS_FILE, SQLiteTargetStore, TargetStoreError
     from inframind.config import load_config
+    from inframind.config.analyzer_sections import SecretStoreSettings
     from inframind.inventory import load_inventory
     from inframind.schema import ConfigError
     from inframind.secrets import SecretError, SecretRef

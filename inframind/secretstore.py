@@ -21,11 +21,10 @@ from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
+from inframind.config.analyzer_sections import DEFAULT_KEY_REF
 from inframind.secrets import SecretError, SecretRef
 
 log = logging.getLogger(__name__)
-DEFAULT_KEY_REF = SecretRef("env", "INFRAMIND_SECRET_KEY")
-"""Where the key is looked for when the configuration names none."""
 
 
 class SecretStoreError(Exception):

@@ -85,6 +85,8 @@ class Deps:
     """Resolves Alertmanager alert fingerprints to findings for /api/v1/explain (None: finding fingerprints only)."""
     authenticator: Authenticator | None = None
     """Who a bearer token is (None: the config's API tokens only; the service adds the token file and OIDC)."""
+    health: Callable[[], dict[str, Any]] | None = None
+    """The scheduler's health (tasks, lag, errors, leadership) for /health."""
     auth_failure_limit: int = 20
     """Failed authentications per client address per minute before 429 (0: no limit)."""
     delivery: DeliveryDeps = field(default_factory=DeliveryDeps)
@@ -125,12 +127,17 @@ def _core_router(settings: AnalyzerConfig, deps: Deps, started: dt.datetime) -> 
 
     @router.get("/health", openapi_extra=policy("public"), tags=["operations"])
     def health() -> dict[str, Any]:
-        """Liveness: answers while the process serves requests."""
-        return {
+        """Liveness, and the analysis tasks' state: last run, lag, errors, leadership (``status`` degraded
+        when a task is failing or late; the process still answers)."""
+        body: dict[str, Any] = {
             "status": "ok",
             "version": __version__,
             "uptime_seconds": round((deps.clock() - started).total_seconds(), 3),
         }
+        if deps.health is not None:
+            analysis = deps.health()
+            body["status"], body["analysis"] = analysis.get("status", "ok"), analysis
+        return body
 
     metrics_policy = policy("public" if settings.public_metrics else "viewer")
 

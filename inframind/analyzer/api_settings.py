@@ -7,9 +7,8 @@ uses these defaults otherwise.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextlib import ExitStack
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,39 +21,11 @@ from inframind.analyzer.targets_api_model import module_catalog
 from inframind.analyzer.targets_api_sd import SdSettings
 from inframind.analyzer.targets_api_store import TARGETS_FILE, SQLiteTargetStore, TargetStoreError
 from inframind.config import Config
-from inframind.schema import Duration, PathKey
-from inframind.secrets import SecretRef
-from inframind.secretstore import DEFAULT_KEY_REF, SecretBox, SecretStoreError
+from inframind.config.analyzer_sections import ApiTargetSettings, AuditSettings, SecretStoreSettings
+from inframind.secretstore import SecretBox, SecretStoreError
 
 if TYPE_CHECKING:
     from inframind.analyzer.api import Deps
-
-
-@dataclass(frozen=True)
-class AuditSettings:
-    retention: Duration = 365 * 86400.0
-    """Records older than this are deleted (the chain stays verifiable from its anchor)."""
-
-    def check(self) -> Iterator[tuple[PathKey, str]]:
-        if self.retention < 86400:
-            yield ("retention",), "must be at least 1d"
-
-
-@dataclass(frozen=True)
-class SecretStoreSettings:
-    keys: tuple[SecretRef, ...] = (DEFAULT_KEY_REF,)
-    """Fernet keys for credentials entered through the API (env:/file: references; the first key encrypts)."""
-
-
-@dataclass(frozen=True)
-class ApiTargetSettings:
-    probe_exporter: str = "127.0.0.1:10121"
-    """``host:port`` of the exporter whose /probe reaches API and inventory targets in http_sd."""
-    probe_scheme: str = "http"
-
-    def check(self) -> Iterator[tuple[PathKey, str]]:
-        if self.probe_scheme not in ("http", "https"):
-            yield ("probe_scheme",), "expected http or https"
 
 
 def _section(config: Config, name: str, default: Any) -> Any:

@@ -6,13 +6,11 @@ which part of the analyzer is not running, never a 500.
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol, cast
+from typing import Any, Protocol
 
 from inframind.analyzer.detect.templates import MinerSet
 from inframind.analyzer.findings import Finding
@@ -88,10 +86,8 @@ class StateTemplates:
         return rows
 
 
-def default_recommender() -> Recommender | None:
-    """``inframind.analyzer.recommend.recommend`` once that module exists (the recommendations engine)."""
-    if importlib.util.find_spec("inframind.analyzer.recommend") is None:
-        return None
-    module = importlib.import_module("inframind.analyzer.recommend")
-    found = getattr(module, "recommend", None)
-    return cast(Recommender, found) if callable(found) else None
+def default_recommender() -> Recommender:
+    """The shipped templates without store measurements (the service installs one that measures)."""
+    from inframind.analyzer.recommend import recommend
+
+    return recommend

@@ -32,25 +32,10 @@ from inframind.analyzer.correlate_rank import Signal, rank
 from inframind.analyzer.findings import SEVERITIES, LogEvidence, MetricEvidence
 from inframind.analyzer.incidents import Cause, Incident, Timeline, incident_id
 from inframind.analyzer.state import FindingRecord
+from inframind.config.analyzer_sections import CorrelationSettings
 
 MERGED_INTO = "merged_into"
 TITLE_LIMIT = 200
-
-
-@dataclass(frozen=True)
-class CorrelationSettings:
-    """How findings are joined into incidents (``analyzer.correlation``)."""
-
-    enabled: bool = True
-    interval: float = 60.0
-    """Cadence of the correlation task, in seconds."""
-    window: float = 1800.0
-    """Findings whose active spans lie at most this many seconds apart may belong together."""
-    max_hops: int = 4
-    """Longest dependency path along which one finding's asset can explain another's."""
-    shared_hops: int = 2
-    """Two assets that depend on one asset within this many hops are related through it (a rack, a CRAC)."""
-    max_causes: int = 5
 
 
 def correlation_settings(analyzer_config: Any) -> CorrelationSettings:

@@ -14,10 +14,11 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 
-from inframind.analyzer.correlate import CorrelationSettings, correlate
+from inframind.analyzer.correlate import correlate
 from inframind.analyzer.correlate_graph import ImpactGraph
 from inframind.analyzer.incidents import Incident, IncidentStore
 from inframind.analyzer.state import FindingsStore
+from inframind.config.analyzer_sections import CorrelationSettings
 from inframind.inventory import Inventory
 
 log = logging.getLogger(__name__)

@@ -31,13 +31,13 @@ from inframind.analyzer.delivery_alerts import (
 )
 from inframind.analyzer.delivery_ledger import AlertRecord, DeliveryLedger
 from inframind.analyzer.delivery_plan import Wanted, accepted, alert_for, due, reconcile, settled
-from inframind.analyzer.delivery_settings import AlertmanagerSinkSettings
 from inframind.analyzer.feedback_policy import FalsePositiveMark, SuppressionPolicy, would_deliver
 from inframind.analyzer.findings import Finding
 from inframind.analyzer.incidents import Incident, IncidentStore
 from inframind.analyzer.recommendation import Language, Recommendation
 from inframind.analyzer.sinks.alertmanager import AlertmanagerError, AlertmanagerPeer
 from inframind.analyzer.state import FindingsStore
+from inframind.config.delivery import AlertmanagerSinkSettings
 from inframind.inventory import Inventory
 
 log = logging.getLogger(__name__)

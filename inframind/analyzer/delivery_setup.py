@@ -22,7 +22,6 @@ from prometheus_client import CollectorRegistry
 from inframind.analyzer.delivery import DeliveryTask, Recommender
 from inframind.analyzer.delivery_api import DeliveryDeps
 from inframind.analyzer.delivery_ledger import KeyValueLedger
-from inframind.analyzer.delivery_settings import DeliverySettings
 from inframind.analyzer.feedback import MIN_KEY_BYTES
 from inframind.analyzer.feedback_actions import FeedbackHandler
 from inframind.analyzer.feedback_marks import KeyValueMarks
@@ -33,6 +32,7 @@ from inframind.analyzer.itsm.sync import TicketSync, TicketSystem
 from inframind.analyzer.relay import TelegramRelay
 from inframind.analyzer.sinks.alertmanager import AlertmanagerPeer
 from inframind.analyzer.state import StateStore
+from inframind.config.delivery import DeliverySettings
 from inframind.inventory import Inventory
 from inframind.secrets import SecretError, SecretRef
 

@@ -10,13 +10,14 @@ note, never an exception: the report renders without the summary.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
-from typing import Any, Literal
+from typing import Any
 
 import requests
 
-from inframind.secrets import SecretError, SecretRef, scrub
+from inframind.config.analyzer_sections import NarrativeSettings
+from inframind.secrets import SecretError, scrub
 
 MAX_TEXT = 4000
 """Longer answers are cut: a summary that needs more is not a summary."""
@@ -33,33 +34,6 @@ SYSTEM_PROMPT = {
         "числа и время начала. Не добавляй причин, чисел и советов, которых нет в фактах."  # noqa: RUF001
     ),
 }
-
-
-@dataclass(frozen=True)
-class NarrativeSettings:
-    """``analyzer.narrative``: where the chat-completions endpoint is, and how to call it."""
-
-    enabled: bool = False
-    url: str = ""
-    """``http://127.0.0.1:8000/v1/chat/completions``, or the API base (``.../v1``) it is appended to."""
-    model: str = ""
-    api_key: SecretRef | None = None
-    """Bearer token (env:NAME or file:/path); none for a local server that needs none."""
-    timeout: float = 30.0
-    max_tokens: int = 400
-    language: Literal["en", "ru"] = "en"
-
-    def check(self) -> Iterator[tuple[tuple[str | int, ...], str]]:
-        if self.url and not self.url.startswith(("http://", "https://")):
-            yield ("url",), "expected an http:// or https:// URL"
-        if self.enabled and not self.url:
-            yield ("url",), "a narrative needs the URL of an OpenAI-compatible chat-completions endpoint"
-        if self.enabled and not self.model:
-            yield ("model",), "a narrative needs the model name to ask for"
-        if self.timeout <= 0:
-            yield ("timeout",), "must be positive"
-        if self.max_tokens < 1:
-            yield ("max_tokens",), "must be at least 1"
 
 
 def narrative_settings(analyzer_config: Any) -> NarrativeSettings:

@@ -19,11 +19,11 @@ from typing import Any
 
 import requests
 
-from inframind.analyzer.delivery_settings import FeedbackSettings, RelaySettings
 from inframind.analyzer.feedback import MIN_KEY_BYTES, Link, feedback_links
 from inframind.analyzer.relay_html import LIMIT, split_message
 from inframind.analyzer.relay_message import render_message
 from inframind.analyzer.relay_webhook import WebhookAlert, WebhookMessage
+from inframind.config.delivery import FeedbackSettings, RelaySettings
 from inframind.secrets import SecretError, scrub
 
 log = logging.getLogger(__name__)

@@ -10,7 +10,6 @@ every ``analyzer.metrics.interval`` (1 min), ``forecasts`` every ``metrics.forec
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from contextlib import ExitStack
@@ -121,41 +120,37 @@ def _detector_tasks(config: Config, deps: Deps, state: StateStore, scheduler: Sc
 
 
 def leader_tasks(config: Config, deps: Deps, state: StateStore, replica: str) -> list[Task]:
-    """Correlation (fenced by the leader lease) and, with Alertmanager peers configured, delivery."""
-    from inframind.analyzer.correlate import CorrelationSettings
+    """Correlation (fenced by the leader lease) and, with Alertmanager peers configured, delivery.
+
+    Also completes ``deps.delivery`` in place (ITSM webhook, Telegram relay, feedback links): those routes
+    answer on every replica, while the delivery task runs on the leader only.
+    """
+    from inframind.analyzer.correlate import correlation_settings
     from inframind.analyzer.correlation_task import TASK_NAME, CorrelationTask
-    from inframind.analyzer.delivery import DeliveryTask
-    from inframind.analyzer.delivery_ledger import KeyValueLedger
-    from inframind.analyzer.delivery_settings import delivery_settings
-    from inframind.analyzer.feedback_marks import KeyValueMarks
-    from inframind.analyzer.feedback_policy import SuppressionPolicy
-    from inframind.analyzer.sinks.alertmanager import AlertmanagerPeer
+    from inframind.analyzer.delivery_setup import build_delivery
+    from inframind.analyzer.recommend_setup import store_recommender
+    from inframind.config.delivery import delivery_settings
 
     tasks: list[Task] = []
-    found = getattr(config.analyzer, "correlation", None)
-    correlation = found if isinstance(found, CorrelationSettings) else CorrelationSettings()
+    correlation = correlation_settings(config.analyzer)
     if correlation.enabled:
         fence = LeaderFence(state, replica)
         task = CorrelationTask(state.findings, state.incidents, deps.inventory, correlation, fence.transaction)
         tasks.append(leader_task(TASK_NAME, correlation.interval, task, fence))
-    alertmanager = delivery_settings(config.analyzer).alertmanager
-    if alertmanager.urls:
-        try:
-            password = alertmanager.password.resolve() if alertmanager.password is not None else None
-        except SecretError as exc:
-            raise OSError(f"analyzer.alertmanager.password: {exc}") from None
-        auth = (alertmanager.username, password) if password is not None else None
-        peers = [AlertmanagerPeer(url, alertmanager.timeout, auth) for url in alertmanager.urls]
-        policy, marks = SuppressionPolicy(), KeyValueMarks(state)
-        recommender = deps.recommender
-        delivery = DeliveryTask(
-            alertmanager, peers, KeyValueLedger(state), state.findings,
-            incidents=state.incidents, inventory=deps.inventory,
-            recommend=None if recommender is None else (lambda finding, _incident, lang: recommender(finding, lang)),
-            marks=lambda now: marks.since(now - dt.timedelta(seconds=policy.memory)),
-            policy=policy, registry=deps.registry,
-        )  # fmt: skip
-        tasks.append(leader_task("delivery", alertmanager.interval, delivery, check=delivery_check))
+    settings = delivery_settings(config.analyzer)
+    # Delivery runs on the scheduler's thread: a recommender (and its VictoriaMetrics client) of its own.
+    recommender = store_recommender(config, deps.logstore, deps.inventory, settings.alertmanager.language)
+    try:
+        delivery = build_delivery(
+            settings, state, inventory=deps.inventory, registry=deps.registry, recommend=recommender.for_delivery
+        )
+    except SecretError as exc:
+        raise OSError(f"analyzer.alertmanager.password: {exc}") from None
+    deps.delivery.tickets = delivery.deps.tickets
+    deps.delivery.relay = delivery.deps.relay
+    deps.delivery.feedback = delivery.deps.feedback
+    if delivery.task is not None:
+        tasks.append(leader_task("delivery", delivery.interval, delivery.task, check=delivery_check))
     return tasks
 
 

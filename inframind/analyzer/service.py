@@ -6,17 +6,20 @@ from __future__ import annotations
 import logging
 import signal
 import socket
+import ssl
 from collections.abc import Sequence
 from contextlib import ExitStack
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from inframind.config import Config
 from inframind.schema import HostPort
 
 if TYPE_CHECKING:
     from inframind.analyzer.api import Deps
+    from inframind.analyzer.auth import TokenAuthenticator
+    from inframind.analyzer.explain_alerts import AlertFindings
     from inframind.analyzer.logloop_runner import LogAnalyzerThread
     from inframind.analyzer.metricloop_runner import MetricAnalyzerThread
     from inframind.analyzer.scheduler import Scheduler, Task
@@ -54,8 +57,11 @@ def open_deps(config: Config, resources: ExitStack) -> Deps:
     from inframind.analyzer.api_settings import open_api_v1
     from inframind.analyzer.api_sources import StateTemplates
     from inframind.analyzer.assets import AssetRegistry, AssetStateError
+    from inframind.analyzer.outcomes import OutcomeCollector
+    from inframind.analyzer.recommend_setup import store_recommender
     from inframind.analyzer.replicas_shard import Shard
     from inframind.analyzer.state import StateError, open_state, state_settings
+    from inframind.analyzer.state.sql import SQLState
     from inframind.inventory import load_inventory
     from inframind.logstore import LogStoreError, open_store
 
@@ -86,11 +92,41 @@ def open_deps(config: Config, resources: ExitStack) -> Deps:
         findings=analysis.findings,
         incidents=analysis.incidents,
     )
-    open_api_v1(config, deps, resources, kv_get=analysis.get, feedback=analysis.feedback)
+    sql_state = analysis if isinstance(analysis, SQLState) else None  # both backends are; the audit log needs SQL
+    open_api_v1(config, deps, resources, kv_get=analysis.get, feedback=analysis.feedback, state=sql_state)
+    deps.authenticator = build_authenticator(config, deps)
+    deps.auth_failure_limit = config.security.auth_failure_limit
+    deps.alert_findings = alert_lookup(config, analysis)
+    deps.recommender = store_recommender(config, logstore, inventory, config.analyzer.alertmanager.language)
+    deps.registry.register(OutcomeCollector(lambda: analysis.incidents.list(limit=10_000)))
     shards = config.analyzer.replicas.shards
     if shards > 1:  # each shard's log loop keeps its miners under its own prefix
         deps.templates = StateTemplates(analysis.get, prefixes=[Shard(i, shards).prefix for i in range(shards)])
     return deps
+
+
+def build_authenticator(config: Config, deps: Deps) -> TokenAuthenticator:
+    """Config tokens, the token file of ``inframind tokens create`` and, when configured, OIDC."""
+    from inframind.analyzer.auth import TokenAuthenticator
+    from inframind.analyzer.oidc import OIDCVerifier
+    from inframind.tokenfile import TokenFile
+
+    oidc = OIDCVerifier(config.security.oidc) if config.security.oidc is not None else None
+    token_file = TokenFile(config.security.tokens_file)
+    return TokenAuthenticator(config.analyzer.tokens, deps.clock, token_file=token_file, oidc=oidc)
+
+
+def alert_lookup(config: Config, state: StateStore) -> AlertFindings:
+    """Alertmanager fingerprints -> findings for explain: the delivery ledger first, then the peers."""
+    from inframind.analyzer.explain_alerts import delivered_alert_findings
+    from inframind.secrets import SecretError
+
+    am = config.analyzer.alertmanager
+    try:
+        auth = (am.username, am.password.resolve()) if am.password is not None else None
+    except SecretError as exc:
+        raise OSError(f"analyzer.alertmanager.password: {exc}") from None
+    return delivered_alert_findings(state, am.urls, am.timeout, auth)
 
 
 def analysis_state(deps: Deps) -> StateStore | None:
@@ -156,6 +192,7 @@ def start_scheduler(
     if state is None:
         return None
     scheduler = build_scheduler(config, deps, state, resources, leader_tasks)
+    deps.health = scheduler.health
     scheduler.start()
     resources.callback(scheduler.stop, config.analyzer.schedule.stop_timeout)
     return scheduler
@@ -172,21 +209,29 @@ def run_analyzer(config: Config, listen: HostPort | None = None) -> None:
     disable_created_metrics()  # type: ignore[no-untyped-call]
 
     address = listen or config.analyzer.listen
-    if not config.analyzer.tokens:
+    if not config.analyzer.tokens and config.security.oidc is None and not Path(config.security.tokens_file).exists():
         log.warning(
             "no API tokens configured: only /health, /metrics and /docs are reachable; "
-            "create one with `inframind tokens generate`"
+            "create one with `inframind tokens create`"
         )
+    tls = config.analyzer.tls
+    ssl_options: dict[str, Any] = {}
+    if tls is not None:
+        ssl_options = {"ssl_certfile": tls.cert_file, "ssl_keyfile": tls.key_file}
+        if tls.client_ca_file:
+            ssl_options |= {"ssl_ca_certs": tls.client_ca_file, "ssl_cert_reqs": ssl.CERT_REQUIRED}
     with ExitStack() as resources:
         deps = open_deps(config, resources)
         app = create_app(config.analyzer, deps)
         start_scheduler(config, deps, resources)
         server = uvicorn.Server(
             uvicorn.Config(
-                app, host=address.host, port=address.port, log_config=None, access_log=False, server_header=False
+                app, host=address.host, port=address.port, log_config=None, access_log=False, server_header=False,
+                **ssl_options,
             )
-        )
-        log.info("analyzer API on http://%s:%d (OpenAPI at /docs)", address.url_host, address.port)
+        )  # fmt: skip
+        scheme = "https" if tls is not None else "http"
+        log.info("analyzer API on %s://%s:%d (OpenAPI at /docs)", scheme, address.url_host, address.port)
         # uvicorn drains on SIGINT/SIGTERM, restores the previous handlers and re-raises the signal; with
         # these in place the re-raised signal is a no-op and the process exits 0 after a clean shutdown.
         for sig in (signal.SIGINT, signal.SIGTERM):

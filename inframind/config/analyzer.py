@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import socket
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Literal
 
+from inframind.config.analyzer_sections import (
+    ApiTargetSettings,
+    AuditSettings,
+    CorrelationSettings,
+    NarrativeSettings,
+    SecretStoreSettings,
+)
+from inframind.config.delivery import AlertmanagerSinkSettings, FeedbackSettings, ItsmSettings, RelaySettings
 from inframind.schema import Duration, HostPort, PathKey
 from inframind.secrets import SecretRef
 
@@ -252,6 +261,21 @@ class ScheduleSettings:
 
 
 @dataclass(frozen=True)
+class ListenerTLS:
+    """TLS for the analyzer's listener: PEM files; a client CA turns on mutual TLS."""
+
+    cert_file: str
+    key_file: str
+    client_ca_file: str | None = None
+
+    def check(self) -> Iterator[tuple[PathKey, str]]:
+        for name in ("cert_file", "key_file", "client_ca_file"):
+            value = getattr(self, name)
+            if value is not None and not os.path.isfile(value):
+                yield (name,), f"no such file: {value}"
+
+
+@dataclass(frozen=True)
 class AnalyzerConfig:
     listen: HostPort = HostPort("127.0.0.1", ANALYZER_PORT)
     tokens: tuple[ApiToken, ...] = ()
@@ -267,6 +291,17 @@ class AnalyzerConfig:
     state: StateSettings = StateSettings()
     replicas: ReplicaSettings = ReplicaSettings()
     schedule: ScheduleSettings = ScheduleSettings()
+    correlation: CorrelationSettings = CorrelationSettings()
+    narrative: NarrativeSettings = NarrativeSettings()
+    alertmanager: AlertmanagerSinkSettings = AlertmanagerSinkSettings()
+    relay: RelaySettings = RelaySettings()
+    feedback: FeedbackSettings = FeedbackSettings()
+    itsm: ItsmSettings = ItsmSettings()
+    audit: AuditSettings = AuditSettings()
+    secrets: SecretStoreSettings = SecretStoreSettings()
+    targets: ApiTargetSettings = ApiTargetSettings()
+    tls: ListenerTLS | None = None
+    """Serve the API over HTTPS (and require client certificates when ``client_ca_file`` is set)."""
 
     def check(self) -> Iterator[tuple[PathKey, str]]:
         if not self.victoriametrics_url.startswith(("http://", "https://")):

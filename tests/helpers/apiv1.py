@@ -22,8 +22,11 @@ from inframind.analyzer.api_sources import MINERS_KEY, StateTemplates
 from inframind.analyzer.assets import AssetRegistry
 from inframind.analyzer.audit_store import StateAuditLog
 from inframind.analyzer.auth import Authenticator
+from inframind.analyzer.delivery_api import DeliveryDeps
 from inframind.analyzer.detect.risk import AssetRisk, RiskInputs, assess
 from inframind.analyzer.detect.templates.minerset import MinerSet
+from inframind.analyzer.feedback_actions import FeedbackHandler
+from inframind.analyzer.feedback_marks import KeyValueMarks
 from inframind.analyzer.findings import Finding, LogEvidence, Window
 from inframind.analyzer.metricloop_capacity import TimeToFull
 from inframind.analyzer.metricloop_metrics import MetricSnapshot
@@ -39,6 +42,7 @@ from inframind.secretstore import SecretBox
 from inframind.tokens import generate_token
 
 NOW = dt.datetime(2026, 11, 26, 12, 0, tzinfo=dt.UTC)
+FEEDBACK_KEY = b"feedback-links-test-key-of-32-bytes!"
 WINDOW = Window(NOW - dt.timedelta(hours=6), NOW)
 ROLES = {
     "acme-viewer": ("viewer", "acme"),
@@ -187,6 +191,16 @@ def build_world(
         api_targets=TargetsDeps(targets, SecretBox([secret] if secret else []), sd or SdSettings()),
         auth_failure_limit=auth_failure_limit,
         authenticator=authenticator,
+        delivery=DeliveryDeps(
+            feedback=FeedbackHandler(
+                lambda: FEEDBACK_KEY,
+                state.feedback,
+                KeyValueMarks(state),
+                state.findings,
+                state.incidents,
+                clock=lambda: NOW,
+            )
+        ),
     )
     app = create_app(AnalyzerConfig(tokens=api_tokens()), deps)
     return World(TestClient(app), deps, state, {k: r.fingerprint for k, r in records.items()},

@@ -19,7 +19,13 @@ MAX_EXAMPLES = 8
 
 STATE = tempfile.TemporaryDirectory(prefix="inframind-schemathesis-")
 """The stores behind the app under test; removed when the interpreter exits."""
-schema = schemathesis.openapi.from_asgi("/openapi.json", build_world(Path(STATE.name)).client.app)
+# The two webhook receivers forward to Telegram and Jira/ServiceNow, which do not run here: with none configured
+# they answer 503 by design. Their input handling is tested against real Alertmanager payloads in
+# tests/integration/test_delivery_alertmanager.py and tests/unit/test_relay.py / test_itsm.py.
+UPSTREAM_ONLY = r"^/api/v1/(relay/telegram|alertmanager/webhook)$"
+schema = schemathesis.openapi.from_asgi("/openapi.json", build_world(Path(STATE.name)).client.app).exclude(
+    path_regex=UPSTREAM_ONLY
+)
 
 
 @schema.parametrize()

@@ -29,7 +29,6 @@ import uvicorn
 from inframind.analyzer.delivery import DeliveryTask
 from inframind.analyzer.delivery_api import DeliveryDeps
 from inframind.analyzer.delivery_ledger import KeyValueLedger
-from inframind.analyzer.delivery_settings import AlertmanagerSinkSettings, FeedbackSettings, RelaySettings
 from inframind.analyzer.feedback_actions import FeedbackHandler
 from inframind.analyzer.feedback_marks import KeyValueMarks
 from inframind.analyzer.findings import Finding, Severity
@@ -39,6 +38,7 @@ from inframind.analyzer.relay import TelegramRelay
 from inframind.analyzer.relay_html import units
 from inframind.analyzer.sinks.alertmanager import AlertmanagerPeer, alert_json
 from inframind.analyzer.state import StateDB
+from inframind.config.delivery import AlertmanagerSinkSettings, FeedbackSettings, RelaySettings
 from inframind.secrets import SecretRef
 from inframind.stack.alertmanager import render_file
 from tests.conftest import EMAIL_FROM, EMAIL_TO, TELEGRAM_CHAT_ID

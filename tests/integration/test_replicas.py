@@ -16,8 +16,6 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from types import SimpleNamespace
-from typing import TYPE_CHECKING, cast
 
 import pytest
 import requests
@@ -25,23 +23,21 @@ import yaml
 from prometheus_client import CollectorRegistry
 from prometheus_client.parser import text_string_to_metric_families
 
-from inframind.analyzer.delivery_settings import AlertmanagerSinkSettings
+from inframind.analyzer.api import Deps
 from inframind.analyzer.replicas import Membership
 from inframind.analyzer.replicas_shard import shard_of
 from inframind.analyzer.scheduler import Scheduler, TaskRegistry
 from inframind.analyzer.scheduler_wiring import leader_tasks
 from inframind.analyzer.state import FindingRecord, ReplicaSettings, StateDB, StateStore
 from inframind.analyzer.state.postgres import PostgresState
-from inframind.config import Config, LogStoreConfig, SQLiteStoreSettings
+from inframind.config import AnalyzerConfig, Config, LogStoreConfig, SQLiteStoreSettings
+from inframind.config.delivery import AlertmanagerSinkSettings
 from inframind.events import LogEvent
 from inframind.logstore import LogStore, open_store
 from tests.helpers.incidents import THERMAL, active, log_finding, resolved
 from tests.helpers.postgres import PostgresCluster, postgres_cluster
 from tests.helpers.procs import Server, free_port, require_binary, wait_until
 from tests.helpers.servers import Running
-
-if TYPE_CHECKING:
-    from inframind.analyzer.api import Deps
 
 pytestmark = pytest.mark.integration
 __all__ = ["postgres_cluster"]
@@ -327,11 +323,11 @@ def test_delivery_runs_on_the_leader_and_a_new_leader_fires_nothing_again(
         for record in records:
             stores[0].findings.upsert(record)
         sink = AlertmanagerSinkSettings(urls=(am.url,), resend_interval=300.0)
-        config = cast(Config, SimpleNamespace(analyzer=SimpleNamespace(alertmanager=sink)))
+        config = Config(analyzer=AnalyzerConfig(alertmanager=sink))
         schedulers, registries = [], []
         for i, store in enumerate(stores):
             registry = CollectorRegistry()
-            deps = cast("Deps", SimpleNamespace(inventory=None, recommender=None, registry=registry))
+            deps = Deps(registry=registry)
             tasks = TaskRegistry()
             for task in leader_tasks(config, deps, store, f"r{i}"):
                 tasks.add(task)

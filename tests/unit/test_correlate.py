@@ -7,11 +7,12 @@ from types import SimpleNamespace
 
 import pytest
 
-from inframind.analyzer.correlate import CorrelationSettings, correlate, correlation_settings
+from inframind.analyzer.correlate import correlate, correlation_settings
 from inframind.analyzer.correlate_graph import ImpactGraph, edge_relevance
 from inframind.analyzer.correlate_rank import INFERRED
 from inframind.analyzer.incidents import Incident, incident_id
 from inframind.analyzer.state import FindingRecord
+from inframind.config.analyzer_sections import CorrelationSettings
 from inframind.inventory import inventory_from_data
 from tests.helpers.incidents import (
     IOWAIT_QUERY,

@@ -3,10 +3,11 @@ and resolve when every finding has."""
 
 from __future__ import annotations
 
-from inframind.analyzer.correlate import MERGED_INTO, CorrelationSettings, correlate
+from inframind.analyzer.correlate import MERGED_INTO, correlate
 from inframind.analyzer.correlate_graph import ImpactGraph
 from inframind.analyzer.incidents import Incident, incident_id
 from inframind.analyzer.state import FindingRecord
+from inframind.config.analyzer_sections import CorrelationSettings
 from tests.helpers.incidents import (
     IOWAIT_QUERY,
     LUN_QUERY,

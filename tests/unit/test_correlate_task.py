@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from inframind.analyzer.correlate import CorrelationSettings
 from inframind.analyzer.correlation_task import CorrelationTask, CorrelationThread
 from inframind.analyzer.incidents import IncidentStore, incident_id
 from inframind.analyzer.state import StateDB
+from inframind.config.analyzer_sections import CorrelationSettings
 from tests.helpers.incidents import (
     IOWAIT_QUERY,
     LUN_QUERY,

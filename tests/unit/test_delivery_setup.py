@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from inframind.analyzer.delivery_settings import (
+from inframind.analyzer.delivery_setup import build_delivery, hmac_key
+from inframind.analyzer.state import StateDB
+from inframind.config.delivery import (
     AlertmanagerSinkSettings,
     DeliverySettings,
     FeedbackSettings,
@@ -18,8 +20,6 @@ from inframind.analyzer.delivery_settings import (
     RelaySettings,
     delivery_settings,
 )
-from inframind.analyzer.delivery_setup import build_delivery, hmac_key
-from inframind.analyzer.state import StateDB
 from inframind.schema import ConfigError, build
 from inframind.secrets import SecretError, SecretRef
 

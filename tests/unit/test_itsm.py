@@ -20,11 +20,11 @@ from fastapi.testclient import TestClient
 from responses import registries
 
 from inframind.analyzer.delivery_api import DeliveryDeps
-from inframind.analyzer.delivery_settings import JiraSettings, ServiceNowSettings
 from inframind.analyzer.itsm.jira import JiraTickets
 from inframind.analyzer.itsm.servicenow import ServiceNowTickets
 from inframind.analyzer.itsm.sync import TicketSync
 from inframind.analyzer.state import StateDB
+from inframind.config.delivery import JiraSettings, ServiceNowSettings
 from inframind.secrets import SecretRef
 from tests.helpers.delivery_app import OTHER_TENANT_TOKEN, bearer, delivery_app
 

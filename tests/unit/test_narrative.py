@@ -19,10 +19,11 @@ from inframind.analyzer.correlate import correlate
 from inframind.analyzer.correlate_graph import ImpactGraph
 from inframind.analyzer.explain import rca_view
 from inframind.analyzer.incidents import Incident
-from inframind.analyzer.narrative import Narrative, NarrativeSettings, chat_url, facts, narrative_settings, summarize
+from inframind.analyzer.narrative import Narrative, chat_url, facts, narrative_settings, summarize
 from inframind.analyzer.report import build_report, render
 from inframind.analyzer.state import FindingRecord
 from inframind.config import AnalyzerConfig
+from inframind.config.analyzer_sections import NarrativeSettings
 from inframind.secrets import SecretRef
 from tests.helpers.incidents import IOWAIT_QUERY, LUN_QUERY, active, at, inventory, metric_finding
 from tests.helpers.procs import free_port

@@ -12,12 +12,12 @@ import re
 
 import pytest
 
-from inframind.analyzer.delivery_settings import FeedbackSettings, RelaySettings
 from inframind.analyzer.feedback import verify
 from inframind.analyzer.relay import RelayError, TelegramBot, TelegramRelay
 from inframind.analyzer.relay_html import escape, split_message, units
 from inframind.analyzer.relay_message import render_message
 from inframind.analyzer.relay_webhook import WebhookError, parse_webhook
+from inframind.config.delivery import FeedbackSettings, RelaySettings
 from inframind.secrets import SecretRef
 from tests.helpers.delivery_app import assert_valid_telegram_html
 from tests.helpers.telegram import TelegramAPI

@@ -14,10 +14,10 @@ from typing import Any
 
 from requests.auth import AuthBase
 
-from inframind.analyzer.delivery_settings import JiraSettings
 from inframind.analyzer.itsm.content import TicketContent
 from inframind.analyzer.itsm.http import BearerAuth, ItsmError, ItsmHttp
 from inframind.analyzer.state import Ticket
+from inframind.config.delivery import JiraSettings
 
 
 def adf(text: str) -> dict[str, Any]:

@@ -11,10 +11,10 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from inframind.analyzer.delivery_settings import ServiceNowSettings
 from inframind.analyzer.itsm.content import TicketContent
 from inframind.analyzer.itsm.http import ItsmError, ItsmHttp
 from inframind.analyzer.state import Ticket
+from inframind.config.delivery import ServiceNowSettings
 
 TABLE = "/api/now/table/incident"
 RESOLVED = "6"
