@@ -21,9 +21,9 @@ class CorrelationSettings:
     """How findings are joined into incidents (``analyzer.correlation``)."""
 
     enabled: bool = True
-    interval: float = 60.0
-    """Cadence of the correlation task, in seconds."""
-    window: float = 1800.0
+    interval: Duration = 60.0
+    """Cadence of the correlation task."""
+    window: Duration = 1800.0
     """Findings whose active spans lie at most this many seconds apart may belong together."""
     max_hops: int = 4
     """Longest dependency path along which one finding's asset can explain another's."""
@@ -42,7 +42,7 @@ class NarrativeSettings:
     model: str = ""
     api_key: SecretRef | None = None
     """Bearer token (env:NAME or file:/path); none for a local server that needs none."""
-    timeout: float = 30.0
+    timeout: Duration = 30.0
     max_tokens: int = 400
     language: Literal["en", "ru"] = "en"
 
