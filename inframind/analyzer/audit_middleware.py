@@ -6,7 +6,9 @@ It records, just before the response starts (so a caller that saw the answer kno
 - every denied request (401 or 403), whichever layer refused it: the authorize dependency, a handler's tenant
   check, a failed link signature;
 - every request to a route that declares an audited action with ``openapi_extra=audited("secret.read")``
-  (the credential lookup of collectors).
+  (the credential lookup of collectors);
+- a login: the first authenticated request of each principal, and again after ``LOGIN_EVERY`` without one
+  (bearer tokens have no login step, so first use stands for it).
 
 Who: the principal the authorize dependency stored on the request; for a refused token the middleware identifies
 the caller itself (the same token table), so a 403 names the token and a 401 says why (missing, unknown,
@@ -32,6 +34,7 @@ from inframind.analyzer.auth import Authenticator, Principal
 log = logging.getLogger(__name__)
 AUDIT_KEY = "x-audit"
 MAX_TARGET = 512
+LOGIN_EVERY = dt.timedelta(hours=1)
 
 
 def audited(action: str) -> dict[str, Any]:
@@ -67,6 +70,19 @@ class AuditMiddleware:
     ) -> None:
         self.app, self.audit, self.authenticator = app, audit, authenticator
         self.clock, self.metrics = clock, metrics
+        self._last_seen: dict[tuple[str, str], dt.datetime] = {}
+
+    def _login(self, principal: Principal | None, now: dt.datetime) -> bool:
+        """Whether this authenticated request counts as a login (first use, or first after a quiet hour)."""
+        if principal is None:
+            return False
+        key = (principal.name, principal.tenant)
+        last = self._last_seen.get(key)
+        self._last_seen[key] = now
+        if len(self._last_seen) > 100_000:  # bounded: forget the quietest half
+            for stale in sorted(self._last_seen, key=self._last_seen.__getitem__)[:50_000]:
+                del self._last_seen[stale]
+        return last is None or now - last >= LOGIN_EVERY
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -109,7 +125,11 @@ class AuditMiddleware:
         action = (getattr(route, "openapi_extra", None) or {}).get(AUDIT_KEY)
         method = str(scope.get("method", ""))
         if action is None and method not in WRITE_METHODS and status not in (401, 403):
-            return None
+            state = scope.get("state") or {}
+            principal = state.get("principal") if isinstance(state.get("principal"), Principal) else None
+            if not self._login(principal, self.clock()):
+                return None
+            action = "auth.login"
         principal, reason = self.identify(scope)
         outcome = outcome_of(status)
         detail = reason if outcome == "denied" else ""

@@ -89,3 +89,12 @@ def test_failed_authentications_are_rate_limited_per_address(world: tuple[World,
     blocked = app.client.get("/api/v1/assets", headers=headers("acme-viewer"))
     assert blocked.status_code == 429 and blocked.headers["Retry-After"] == "60"
     assert app.client.get("/health").status_code == 200, "public routes stay open"
+
+
+def test_first_use_of_a_token_is_audited_as_a_login_once(world: tuple[World, TokenFile]) -> None:
+    app, _ = world
+    for _ in range(3):
+        assert app.client.get("/api/v1/assets", headers=headers("acme-viewer")).status_code == 200
+    answer = app.client.get("/api/v1/audit", params={"action": "auth.login"}, headers=headers("admin")).json()
+    logins = [r for r in answer["items"] if r["actor"] == "acme-viewer"]
+    assert len(logins) == 1 and logins[0]["tenant"] == "acme" and logins[0]["outcome"] == "ok"

@@ -59,22 +59,24 @@ def test_denied_requests_say_who_and_why(world: World) -> None:
     assert "not-a-token" not in json.dumps(denied)
 
 
-def test_reads_are_not_recorded(world: World) -> None:
-    assert world.client.get("/api/v1/assets", headers=headers("acme-viewer")).status_code == 200
+def test_reads_are_not_recorded_beyond_the_login(world: World) -> None:
+    for _ in range(3):
+        assert world.client.get("/api/v1/assets", headers=headers("acme-viewer")).status_code == 200
     assert world.client.get("/health").status_code == 200
-    assert audit(world) == []
+    assert [(r["actor"], r["action"]) for r in audit(world)] == [("acme-viewer", "auth.login")]
 
 
 def test_export_is_verifiable_jsonl_and_verify_finds_tampering(world: World, tmp_path: Path) -> None:
+    assert world.client.get("/api/v1/whoami", headers=headers("admin")).status_code == 200  # seq 1: the login
     for n in range(3):
         world.client.post("/api/v1/targets", headers=headers("acme-operator"), json={"address": f"h{n}", "kind": "tcp"})
     answer = world.client.get("/api/v1/audit/export", headers=headers("admin"))
     assert answer.status_code == 200 and answer.headers["content-type"] == "application/x-ndjson"
     records = [AuditRecord(**json.loads(line)) for line in answer.text.splitlines()]
-    assert [r.seq for r in records] == [1, 2, 3]
+    assert [r.seq for r in records] == [1, 2, 3, 4] and records[0].action == "auth.login"
     assert world.deps.audit is not None and verify(records, world.deps.audit.verify().anchor).ok
     status = world.client.get("/api/v1/audit/verify", headers=headers("admin")).json()
-    assert status["ok"] and status["records"] == 3 and status["head"] == records[-1].hash
+    assert status["ok"] and status["records"] == 4 and status["head"] == records[-1].hash
     db = sqlite3.connect(tmp_path / "analysis.db")
     db.execute("UPDATE audit SET status = 200 WHERE seq = 2")
     db.commit()
