@@ -53,9 +53,8 @@ def _missing(variant: Variant, facts: Mapping[str, Any]) -> list[str]:
     return [name for name in variant.requires if name not in facts]
 
 
-def _choose(kind: KindTemplates, finding: Finding, facts: Mapping[str, Any]) -> Variant:
+def _choose(kind: KindTemplates, finding: Finding, key: str, facts: Mapping[str, Any]) -> Variant:
     """The variant for the finding's key whose required facts are all there, else ``default`` if its are."""
-    key = variant_key(finding, facts)
     tried: list[str] = []
     for name in dict.fromkeys((key, "default")):
         variant = kind.variants.get(name)
@@ -112,11 +111,13 @@ class Recommender:
         if incident is not None and context.incident is None:
             context = replace(context, incident=incident)
         facts = facts_for(finding, context)
-        variant = _choose(kind, finding, facts)
+        key = variant_key(finding, facts)
+        variant = _choose(kind, finding, key, facts)
         try:
             texts = render(variant, lang, facts, kind.vocabulary.get(lang, {}))
             sure = confidence(variant, facts)
-            runbook = finding.links.get("runbook") or render_url(lang, variant.runbook, facts)
+            page = kind.runbooks.get(key) or variant.runbook
+            runbook = finding.links.get("runbook") or render_url(lang, page, facts)
             dashboard = finding.links.get("dashboard") or render_url(lang, variant.dashboard, facts)
         except TemplateError as exc:
             raise NoRecommendation(f"{kind.path.name} variant {variant.name} ({lang}): {exc}") from None

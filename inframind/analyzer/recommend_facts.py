@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -111,6 +112,8 @@ def log_facts(finding: Finding) -> Facts:
                sample=e.samples[0] if e.samples else e.template, assets_n=len(e.assets) or 1)  # fmt: skip
     _set(out, "source", e.source or None)
     _set(out, "event_id", e.event_id)
+    for name in ("category", "impact"):
+        _set(out, name, finding.labels.get(name) or None)
     return out
 
 
@@ -133,6 +136,8 @@ def burst_facts(finding: Finding, out: Facts) -> None:
     _set(out, "upper_per_hour", None if m.upper is None else round(m.upper, 1))
     if m.expected > 0:
         out["times_expected"] = round(m.observed / m.expected, 1)
+    minutes = fact_values(finding, "rate_test").get("minutes")
+    _set(out, "active_minutes", minutes if isinstance(minutes, int) else None)
 
 
 def silence_facts(finding: Finding, out: Facts) -> None:
@@ -158,6 +163,17 @@ def rule_facts(finding: Finding, context: Context, out: Facts) -> None:
     out.update(rack_facts(context.measured.get("rack"), context.related, context.inventory))
 
 
+CAPACITY_DAYS: Mapping[str, str] = {
+    "time_to_full_days": "full_in_days",
+    "time_to_full_earliest_days": "full_earliest_days",
+    "time_to_full_latest_days": "full_latest_days",
+    "horizon_days": "horizon_days",
+}
+"""``capacity.forecast`` evidence fields -> the facts the templates print (days, one decimal)."""
+FORECAST_INTERVAL_PCT = 80
+"""The forecast's earliest/latest time to full bound its 80% interval (detect/forecast: lower80, upper80)."""
+
+
 def capacity_facts(finding: Finding, out: Facts) -> None:
     f = fact_values(finding, "capacity.forecast")
     m: MetricEvidence | None = first(finding, MetricEvidence)
@@ -171,22 +187,42 @@ def capacity_facts(finding: Finding, out: Facts) -> None:
         out["trend_v"] = shown(float(f["trend_per_day"]), unit)[0]
     if isinstance(f.get("used_ratio"), int | float):
         out["used_pct"] = round(float(f["used_ratio"]) * 100.0, 1)
-    for name in ("time_to_full_days", "time_to_full_earliest_days", "time_to_full_latest_days", "horizon_days"):
+    for name, fact in CAPACITY_DAYS.items():
         value = f.get(name)
-        _set(out, name.replace("time_to_full_", "").replace("_days", "") + "_days",
-             round(float(value), 1) if isinstance(value, int | float) else None)  # fmt: skip
+        _set(out, fact, round(float(value), 1) if isinstance(value, int | float) else None)
+    if "full_earliest_days" in out:
+        out["interval_pct"] = FORECAST_INTERVAL_PCT
     if isinstance(f.get("full_at"), str):
         out["full_at"] = when(dt.datetime.fromisoformat(str(f["full_at"]).replace("Z", "+00:00")))
+
+
+_LEADING_NUMBER = re.compile(r"^\s*(\d+(?:\.\d+)?)")
+
+
+def _factor_amount(values: Mapping[str, Any], name: str) -> float | None:
+    """A factor's amount: ``<name>_amount`` when the detector gives it, else the number its detail starts with
+    (``3 thermal events``, ``8.4% chance a disk fails ...``, ``2 anomalies ...``), else None."""
+    amount = values.get(f"{name}_amount")
+    if isinstance(amount, int | float) and not isinstance(amount, bool):
+        return round(float(amount), 1)
+    found = _LEADING_NUMBER.match(str(values.get(f"{name}_detail") or ""))
+    return round(float(found.group(1)), 1) if found else None
 
 
 def node_facts(finding: Finding, out: Facts) -> None:
     f = fact_values(finding, "node.risk")
     if isinstance(f.get("score"), int | float):
-        out["risk_score"] = round(float(f["score"]))
+        out["risk_score"], out["risk_scale"] = round(float(f["score"])), 100
     points = sorted(((k[: -len("_points")], round(float(v))) for k, v in f.items()
                      if k.endswith("_points") and isinstance(v, int | float) and v > 0),
                     key=lambda x: (-x[1], x[0]))  # fmt: skip
-    out["factors"] = [{"name": name, "points": value} for name, value in points[:4]]
+    factors: list[dict[str, Any]] = []
+    for name, value in points[:4]:
+        factor: dict[str, Any] = {"name": name, "points": value}
+        _set(factor, "amount", _factor_amount(f, name))
+        factors.append(factor)
+    if factors:
+        out["factors"], out["top_factor"] = factors, factors[0]["name"]
 
 
 def slo_facts(finding: Finding, out: Facts) -> None:
@@ -202,6 +238,8 @@ def slo_facts(finding: Finding, out: Facts) -> None:
             _set(out, name, round(float(value), 1) if isinstance(value, int | float) else None)
     if isinstance(f.get("target"), int | float):
         out["target_pct"] = round(float(f["target"]) * 100.0, 3)
+    if isinstance(f.get("error_budget"), int | float):
+        out["error_budget_pct"] = round(float(f["error_budget"]) * 100.0, 3)
     if isinstance(f.get("budget_spent_in_long_window"), int | float):
         out["budget_spent_pct"] = round(float(f["budget_spent_in_long_window"]) * 100.0, 1)
     if isinstance(f.get("budget_lasts_days"), int | float):
@@ -220,6 +258,8 @@ def variant_key(finding: Finding, facts: Mapping[str, Any]) -> str:
         return keys[finding.kind] or "default"
     if finding.kind.startswith("hotspot."):
         return "move" if "move_to" in facts else "no_room"
+    if finding.kind == "log.silence" and finding.severity == "info":
+        return "errors_stopped"
     return "default"
 
 

@@ -198,4 +198,8 @@ def hotspot_facts(values: Mapping[str, Any]) -> Facts:
                       ("source_after", "source_after_pct"), ("target_after", "target_after_pct")):  # fmt: skip
         if isinstance(values.get(name), int | float):
             out[key] = round(float(values[name]) * 100.0, 1)
+    if isinstance(values.get("members"), int):
+        out["members"] = values["members"]
+    if isinstance(values.get("percentile"), int | float):
+        out["percentile_p"] = round(float(values["percentile"]) * 100.0)
     return out

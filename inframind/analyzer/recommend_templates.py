@@ -3,10 +3,12 @@
 A file (``templates/recommend/<kind>.yml``) holds variants (``default``, or one per alert name, signal, case ...);
 each names the facts it ``requires``, its runbook and dashboard, a confidence expression, and per language a
 ``title``, a ``text`` and a ``next_step``. ``vocabulary`` maps fact values (a factor, a resource) to words per
-language. The environment is sandboxed (templates are data, not code) and strict: a fact a template uses but the
+language; ``runbooks`` maps a variant key (an alert name, a signal) to its runbook page when one variant serves many
+keys. The environment is sandboxed (templates are data, not code) and strict: a fact a template uses but the
 finding does not have is an error, never an empty string, so a recommendation is either filled from evidence or
 not made at all. Numbers are printed as the facts hold them (``num``: no further rounding, decimal comma in
-Russian), so every number in a text is one of its facts.
+Russian), so every number in a text is one of its facts; ``plural`` puts a count before the word form it takes
+(Russian: one, few, many; English: one, many).
 """
 
 from __future__ import annotations
@@ -48,6 +50,31 @@ def num(value: Any, language: Language = "en") -> str:
     return text.replace(".", ",") if language == "ru" else text
 
 
+def _ru_form(value: float, one: str, few: str, many: str) -> str:
+    """The Russian form after ``value``: 1, 21 -> one; 2-4, 22-24 -> few; 5-20, 25 -> many; a fraction -> few."""
+    if not float(value).is_integer():
+        return few
+    n = abs(int(value))
+    if n % 10 == 1 and n % 100 != 11:
+        return one
+    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
+        return few
+    return many
+
+
+def plural(value: Any, language: Language, *forms: str) -> str:
+    """``value`` as :func:`num` prints it, a space, and the word form it takes (three forms in Russian, two in
+    English)."""
+    text = num(value, language)
+    if language == "ru":
+        if len(forms) != 3:
+            raise TemplateError(f"plural in Russian takes three forms (one, few, many), got {len(forms)}")
+        return f"{text} {_ru_form(float(value), *forms)}"
+    if len(forms) != 2:
+        raise TemplateError(f"plural in English takes two forms (one, many), got {len(forms)}")
+    return f"{text} {forms[0] if float(value) == 1 else forms[1]}"
+
+
 @dataclass(frozen=True)
 class Variant:
     name: str
@@ -65,6 +92,8 @@ class KindTemplates:
     path: Path
     variants: Mapping[str, Variant]
     vocabulary: Mapping[Language, Mapping[str, str]] = field(default_factory=dict)
+    runbooks: Mapping[str, str] = field(default_factory=dict)
+    """Variant key -> runbook page, for keys that share a variant (checked before the variant's own runbook)."""
 
     def variant(self, key: str) -> Variant | None:
         return self.variants.get(key) or self.variants.get("default")
@@ -75,6 +104,7 @@ def _environment(language: Language) -> ImmutableSandboxedEnvironment:
                                         lstrip_blocks=True, keep_trailing_newline=False)  # fmt: skip
     env.filters["num"] = lambda value: num(value, language)
     env.filters["unit"] = lambda key: UNITS[language][str(key)]
+    env.filters["plural"] = lambda value, *forms: plural(value, language, *forms)
     return env
 
 
@@ -129,7 +159,10 @@ def load_kind(path: Path) -> KindTemplates:
     parsed = {str(n): _variant(str(n), v, defaults, f"{path.name}: variants.{n}") for n, v in variants.items()}
     words = data.get("vocabulary") or {}
     vocabulary = {lang: {str(k): str(v) for k, v in (words.get(lang) or {}).items()} for lang in LANGUAGES}
-    return KindTemplates(str(data["kind"]), path, parsed, vocabulary)
+    runbooks = data.get("runbooks") or {}
+    if not isinstance(runbooks, Mapping) or not all(isinstance(v, str) for v in runbooks.values()):
+        raise TemplateFileError(f"{path}: runbooks maps a variant key to a runbook page")
+    return KindTemplates(str(data["kind"]), path, parsed, vocabulary, {str(k): v for k, v in runbooks.items()})
 
 
 def load_templates(directory: Path | str | None = None) -> dict[str, KindTemplates]:

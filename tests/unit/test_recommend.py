@@ -92,7 +92,7 @@ def test_changing_the_data_changes_the_text() -> None:
 
 def test_without_measurements_the_evidence_alone_gives_the_default_variant() -> None:
     rec = recommend(iowait_finding(), "en")
-    assert rec.title == "srv-db-03: iowait anomaly"
+    assert rec.title == "srv-db-03: %iowait anomaly"
     assert "iowait is 21% where 8% was expected" in rec.text and "rose" not in rec.text
     assert api_default() is recommend
 
