@@ -124,6 +124,7 @@ def node_finding(tenant: str, risk: NodeRisk, end: dt.datetime, window_s: float)
     facts: dict[str, JSON] = {"score": round(risk.score, 2)}
     for f in risk.factors:
         facts[f"{f.name}_points"] = round(f.points, 2)
+        facts[f"{f.name}_amount"] = round(f.amount, 4)
         facts[f"{f.name}_detail"] = f.detail
     reasons = "; ".join(f.detail for f in risk.factors[:3])
     return Finding(
