@@ -12,6 +12,10 @@ mean is ``sum / count``):
 - ``inframind_incident_time_to_resolve_seconds``: first signal -> it resolved.
 
 An incident counts in each summary once that moment is known (an open incident has no time-to-resolve yet).
+
+Beside them, ``inframind_incidents_active{tenant,severity}`` is the number of open incidents now. Every tenant
+with an incident in the collector's list gets all three severities, zeros included, so a count that drops to
+zero is a 0 on the dashboard rather than a series that vanishes.
 """
 
 from __future__ import annotations
@@ -19,9 +23,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Iterator, Mapping
 
-from prometheus_client.core import Metric, SummaryMetricFamily
+from prometheus_client.core import GaugeMetricFamily, Metric, SummaryMetricFamily
 from prometheus_client.registry import Collector
 
+from inframind.analyzer.findings import SEVERITIES
 from inframind.analyzer.incidents import Incident
 
 MOMENTS: Mapping[str, str] = {
@@ -59,14 +64,30 @@ def summarize(incidents: Iterable[Incident]) -> dict[tuple[str, str], tuple[int,
     return out
 
 
+def open_counts(incidents: Iterable[Incident]) -> dict[tuple[str, str], int]:
+    """(tenant, severity) -> open incidents, with a 0 for each severity of every tenant that has any incident."""
+    out: dict[tuple[str, str], int] = {}
+    for incident in incidents:
+        for severity in SEVERITIES:
+            out.setdefault((incident.tenant, severity), 0)
+        if incident.state == "open":
+            out[(incident.tenant, incident.severity)] += 1
+    return out
+
+
 class OutcomeCollector(Collector):
-    """The summaries over ``incidents()`` (e.g. the state store's incidents of the last 30 days)."""
+    """The summaries and the open-incident gauge over ``incidents()`` (e.g. the state store's recent incidents)."""
 
     def __init__(self, incidents: Callable[[], Iterable[Incident]]) -> None:
         self._incidents = incidents
 
     def collect(self) -> Iterator[Metric]:
-        totals = summarize(self._incidents())
+        incidents = list(self._incidents())
+        active = GaugeMetricFamily("inframind_incidents_active", "Incidents open now.", labels=["tenant", "severity"])
+        for (tenant, severity), count in sorted(open_counts(incidents).items()):
+            active.add_metric([tenant, severity], count)
+        yield active
+        totals = summarize(incidents)
         for name in MOMENTS:
             family = SummaryMetricFamily(f"inframind_incident_time_to_{name}_seconds", HELP[name], labels=["tenant"])
             for (measure, tenant), (count, total) in sorted(totals.items()):

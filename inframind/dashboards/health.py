@@ -6,6 +6,7 @@ from inframind.dashboards.kit import (
     ANALYZER,
     COLLECTION,
     HOST,
+    TENANT_SCOPE,
     UP,
     Board,
     Q,
@@ -18,6 +19,8 @@ from inframind.dashboards.kit import (
 )
 
 R = "[5m]"
+OUTCOMES = ("detect", "acknowledge", "resolve")
+"""The incident moments whose mean time the analyzer dashboard shows (``inframind_incident_time_to_*``)."""
 STALE = steps((None, "green"), (300, "orange"), (900, "red"))
 
 
@@ -147,6 +150,13 @@ def collection() -> Board:
     return b
 
 
+def mean_time_to(moment: str) -> str:
+    """Mean seconds from first signal to ``moment`` per tenant, from the analyzer's incident summaries."""
+    name = f"inframind_incident_time_to_{moment}_seconds"
+    scope = sel(scope=TENANT_SCOPE)
+    return f"sum by (tenant) ({name}_sum{scope}) / sum by (tenant) ({name}_count{scope})"
+
+
 def analyzer() -> Board:
     b = Board(
         ANALYZER,
@@ -173,6 +183,29 @@ def analyzer() -> Board:
         8,
     )
     b.add(graph("Log events analyzed", "ops", Q(f"sum(rate(inframind_log_analyzer_events_total{R}))", "events")), 12, 8)
+    b.row("Incident outcomes")
+    means = [Q(mean_time_to(moment), moment) for moment in OUTCOMES]
+    b.add(
+        grid(
+            "Mean time to detect, acknowledge, resolve",
+            *means,
+            unit="s",
+            hide=("instance",),
+            description="Per tenant, from each incident's first signal, over the incidents the analyzer keeps. "
+            "Resolve includes detect: an earlier warning shortens both.",
+        ),
+        12,
+        8,
+    )
+    b.add(
+        graph(
+            "Mean time to detect, acknowledge, resolve over time",
+            "s",
+            *(Q(mean_time_to(moment), f"{{{{tenant}}}} {moment}") for moment in OUTCOMES),
+        ),
+        12,
+        8,
+    )
     b.row("Outputs and API")
     b.add(grid("Active findings", Q("sum by (kind, severity) (inframind_findings_active)")), 12, 8)
     b.add(

@@ -35,6 +35,8 @@ VM = model.DataSourceRef(type_val="prometheus", uid=VM_UID)
 OPENSEARCH = model.DataSourceRef(type_val="grafana-opensearch-datasource", uid=OPENSEARCH_UID)
 TAG = "inframind"
 SCOPE = 'tenant=~"$tenant", asset=~"$asset"'
+TENANT_SCOPE = 'tenant=~"$tenant"'
+"""For series that belong to a tenant but no asset (the analyzer's incident counts and outcomes)."""
 
 FLEET, HOST, STORAGE, HARDWARE = "inframind-fleet", "inframind-host", "inframind-storage", "inframind-hardware"
 NETWORK, WINDOWS, LOGS, FORECASTS = "inframind-network", "inframind-windows", "inframind-logs", "inframind-forecasts"

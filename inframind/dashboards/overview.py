@@ -8,6 +8,7 @@ from inframind.dashboards.kit import (
     HOST,
     RISK,
     STORAGE,
+    TENANT_SCOPE,
     Board,
     Q,
     bars,
@@ -20,6 +21,8 @@ from inframind.dashboards.kit import (
 )
 
 FS = 'fstype!~"tmpfs|overlay|squashfs|ramfs"'
+INCIDENTS = f"inframind_incidents_active{sel(scope=TENANT_SCOPE)}"
+"""Open incidents per tenant and severity (the analyzer's outcome collector; no asset label)."""
 
 
 def fleet() -> Board:
@@ -68,6 +71,39 @@ def fleet() -> Board:
         ),
         4,
         4,
+    )
+    b.row("Incidents")
+    b.add(
+        single(
+            "Active incidents",
+            "short",
+            Q(f"sum({INCIDENTS}) or vector(0)"),
+            thresholds=steps((None, "green"), (1, "red")),
+            description="Open incidents of the chosen tenants: correlated findings, one per trouble.",
+        ),
+        6,
+        8,
+    )
+    b.add(
+        bars(
+            "Active incidents by severity",
+            "short",
+            Q(f"sum by (severity) ({INCIDENTS})", "{{severity}}"),
+            description="Open incidents now, per severity.",
+        ),
+        6,
+        8,
+    )
+    b.add(
+        graph(
+            "Open incidents over time",
+            "short",
+            Q(f"sum by (severity) ({INCIDENTS})", "{{severity}}"),
+            stack=True,
+            description="Open incidents per severity; the analyzer API lists them with their root-cause chain.",
+        ),
+        12,
+        8,
     )
     b.row("Risk")
     b.add(

@@ -2,6 +2,12 @@
 
 URLs are the service names of the compose stack (``deploy/compose``); Helm and other deployments mount their
 own copy. The dashboards provider reads ``DASHBOARDS_PATH``, where the stack mounts ``grafana/dashboards``.
+
+OpenSearch runs with its security plugin on (TLS on 9200, basic auth), so the datasource speaks HTTPS and takes
+its credentials from the Grafana container's environment (Grafana expands ``$NAME`` in provisioning files;
+the compose stacks set both variables). Its certificate is the OpenSearch image's generated demo one, which no
+CA vouches for: ``tlsSkipVerify`` is the compose demo default, to be replaced by the CA (``tlsAuthWithCACert``
+and ``secureJsonData.tlsCACert``, see grafana/README.md) once OpenSearch has a real certificate.
 """
 
 from __future__ import annotations
@@ -12,6 +18,8 @@ from inframind.dashboards.kit import ALERTMANAGER_UID, OPENSEARCH, OPENSEARCH_UI
 
 DASHBOARDS_PATH = "/var/lib/grafana/dashboards/inframind"
 FOLDER = "InfraMind"
+OPENSEARCH_AUTH_ENV = ("INFRAMIND_OPENSEARCH_USER", "INFRAMIND_OPENSEARCH_PASSWORD")
+"""Environment variables of the Grafana container holding the OpenSearch datasource's basic-auth credentials."""
 LOG_INDEX = "inframind-logs-*"
 """The OpenSearch log store's daily indices (``logstore.opensearch.index_prefix`` + ``-*``)."""
 
@@ -36,9 +44,13 @@ def datasources() -> dict[str, Any]:
                 "uid": OPENSEARCH_UID,
                 "type": OPENSEARCH.type_val,
                 "access": "proxy",
-                "url": "http://opensearch:9200",
+                "url": "https://opensearch:9200",
                 "editable": False,
+                "basicAuth": True,
+                "basicAuthUser": f"${OPENSEARCH_AUTH_ENV[0]}",
+                "secureJsonData": {"basicAuthPassword": f"${OPENSEARCH_AUTH_ENV[1]}"},
                 "jsonData": {
+                    "tlsSkipVerify": True,
                     "database": LOG_INDEX,
                     "flavor": "opensearch",
                     "version": "2.11.0",

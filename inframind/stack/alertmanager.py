@@ -9,6 +9,10 @@ The template in git holds no secret, only placeholders in string values:
 - ``|int`` / ``|bool`` after the name (``${CHAT_ID|int}``, ``${TLS:-true|bool}``) convert a value that
   is the whole string, because Alertmanager wants a number for ``chat_id`` and a boolean for ``require_tls``.
 
+``INFRAMIND_GRAFANA_URL`` is the Grafana base URL the notification texts put before relative dashboard links
+(``/d/inframind-host?...``); it must be a plain http(s) URL (it lands in Telegram's HTML unescaped), and a
+trailing ``/`` is dropped so links do not start with ``//d/``.
+
 :func:`render` is pure (template text + environment mapping -> YAML text); the stack writes its result
 with mode 0600 (:func:`inframind.stack.files.write_atomic`), since it holds tokens and passwords.
 """
@@ -26,6 +30,8 @@ import yaml
 _PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}|]*))?(?:\|(int|bool))?\}")
 _TRUE = {"true", "1", "yes", "on"}
 _FALSE = {"false", "0", "no", "off"}
+GRAFANA_URL = "INFRAMIND_GRAFANA_URL"
+_BASE_URL = re.compile(r"https?://[^\s\"'<>&{}\\]+")
 HEADER = (
     "# Rendered by `inframind up` from {source} and the environment. Do not edit: it is\n"
     "# rewritten at every start and may hold secrets (mode 0600, never commit it).\n"
@@ -122,9 +128,20 @@ def _prune_routes(route: dict[str, Any], disabled: set[str]) -> dict[str, Any]:
     return pruned
 
 
+def _grafana_url(env: Mapping[str, str]) -> Mapping[str, str]:
+    """``env`` with the Grafana base URL checked and its trailing slashes dropped."""
+    value = _value(env, GRAFANA_URL)
+    if value is None:
+        return env
+    if not _BASE_URL.fullmatch(value):
+        raise RenderError(f"{GRAFANA_URL}: expected an http(s) URL without spaces, quotes, <, >, & or braces")
+    return {**env, GRAFANA_URL: value.rstrip("/")}
+
+
 def render(template_text: str, env: Mapping[str, str], templates_dir: str | None = None) -> Rendered:
     """Fill the template from ``env``; relative ``templates:`` globs are made absolute under ``templates_dir``
     (the rendered file lives elsewhere, and Alertmanager resolves them from the file's own directory)."""
+    env = _grafana_url(env)
     try:
         doc = yaml.safe_load(template_text)
     except yaml.YAMLError as exc:

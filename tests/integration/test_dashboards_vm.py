@@ -13,7 +13,8 @@ holds what a deployment's would:
   real servers on loopback (snmpsim serving a recorded Cisco switch, ipmi_sim, sushy-static serving a DMTF
   Redfish mockup, TCP targets one open and one closed, one of them through a background-polled module), the
   agent process shipping a log file, and the analyzer app's ``/metrics`` after its metric loop analyzed the
-  history and its log loop the agent's log store.
+  history and its log loop the agent's log store, and its correlation task grouped their findings into incidents
+  (one then acknowledged through a signed feedback link, one resolved), so the incident series are real too.
 
 Two sources have no server here and come from our own code on recorded real output instead: SMART (this VM
 has no SMART disk; the collector's family builder reads smartctl JSON recorded from real drives in
@@ -46,13 +47,17 @@ from prometheus_client import CollectorRegistry
 
 from inframind.agent.eventlog.metrics import EventLogMetrics
 from inframind.analyzer.api import Deps, create_app
+from inframind.analyzer.correlation_task import CorrelationTask
 from inframind.analyzer.detect.failure import shipped_model
+from inframind.analyzer.feedback import FeedbackClaim, sign
+from inframind.analyzer.feedback_actions import FeedbackHandler
 from inframind.analyzer.history_fleet import DiskHealth, SeriesData, fleet_series
 from inframind.analyzer.history_import import SeriesLike, demo_fleet, import_history
 from inframind.analyzer.logloop import LogAnalyzer
 from inframind.analyzer.logloop_settings import LogAnalysisSettings
 from inframind.analyzer.metricloop import MetricAnalyzer
 from inframind.analyzer.metricloop_settings import MetricAnalysisSettings
+from inframind.analyzer.outcomes import OutcomeCollector
 from inframind.analyzer.sources.promql import PromClient, PromSettings
 from inframind.analyzer.state import StateDB
 from inframind.config import AnalyzerConfig, SQLiteStoreSettings
@@ -63,6 +68,7 @@ from inframind.exporters.smart.parse import parse_device
 from inframind.exporters.smart.readings import DeviceRef
 from inframind.logstore.sqlite import SQLiteStore
 from tests.helpers.agent import AgentRun
+from tests.helpers.incidents import resolved
 from tests.helpers.ipmi import OUR_MODULES, PASSWORD, USERNAME, IpmiSim
 from tests.helpers.probes import ProbeExporter, probe_exporter
 from tests.helpers.procs import free_port, wait_until
@@ -291,9 +297,11 @@ def analyzer_scrape(vm: Running, logs_db: Path, state_dir: Path) -> Scrape:
     store = SQLiteStore(SQLiteStoreSettings(path=str(logs_db)))
     logs = LogAnalyzer(store, state, LogAnalysisSettings(), [])
     logs.run_once(dt.datetime.now(dt.UTC))
+    outcomes = correlate_and_follow_up(state, dt.datetime.fromtimestamp(END + settings.delay, dt.UTC))
     registry = CollectorRegistry()
     registry.register(metric.collector())
     registry.register(logs.collector())
+    registry.register(outcomes)
     app = create_app(AnalyzerConfig(), Deps(registry=registry, findings=state.findings, risk=metric))
     scrape = Scrape("analyzer", {"job": "analyzer", "instance": "analyzer:8050"}, honor_labels=True)
     try:
@@ -306,6 +314,25 @@ def analyzer_scrape(vm: Running, logs_db: Path, state_dir: Path) -> Scrape:
         store.close()
         state.close()
     return scrape
+
+
+def correlate_and_follow_up(state: StateDB, now: dt.datetime) -> OutcomeCollector:
+    """The correlation task turns the loops' findings into incidents; a person acknowledges one through a signed
+    feedback link, and another resolves (its findings resolve, the next correlation pass closes it), so every
+    moment the analyzer dashboard shows has a value. Returns the outcome collector the service registers."""
+    task = CorrelationTask(state.findings, state.incidents, None)
+    assert task(now).opened >= 2
+    first, second, *_ = state.incidents.list(state="open")
+    key = b"dashboard-test-feedback-key"
+    claim = FeedbackClaim("ack", first.tenant, now + dt.timedelta(days=1), incident=first.id)
+    clock = now + dt.timedelta(minutes=7)
+    FeedbackHandler(lambda: key, state.feedback, incidents=state.incidents, clock=lambda: clock).apply(sign(claim, key))
+    for fingerprint in second.findings:
+        record = state.findings.get(fingerprint)
+        assert record is not None
+        state.findings.upsert(resolved(record, now + dt.timedelta(minutes=20)))
+    assert task(now + dt.timedelta(minutes=21)).resolved == 1
+    return OutcomeCollector(lambda: state.incidents.list(limit=10_000))
 
 
 @pytest.fixture(scope="module")
@@ -476,3 +503,34 @@ def test_failure_streaks_tell_the_failing_target_from_the_healthy_ones(world: Wo
     assert sorted(tcp.values()) == [False, True]
     for instance, down in tcp.items():
         assert streak[instance] == (60.0 if down else 0.0), (instance, streak)
+
+
+def test_incident_panels_show_what_the_analyzer_holds(world: World) -> None:
+    """The fleet's incident panels count the analyzer's open incidents (one was resolved, so fewer than it
+    opened), and the analyzer's outcome table has a time to resolve that includes the time to detect."""
+    (analyzer,) = [s for s in world.scrapes if s.source == "analyzer"]
+    exposed = {
+        labels["severity"]: value
+        for name, labels, value in exposition(analyzer.texts[-1])
+        if name == "inframind_incidents_active"
+    }
+    assert sum(exposed.values()) >= 1
+    fleet = dashboards()["inframind-fleet"]
+    values = resolve_variables(world, fleet)
+    panels = {p["title"]: p["targets"][0]["expr"] for p in fleet["panels"] if p.get("targets")}
+    by_severity = {
+        r["metric"]["severity"]: float(r["value"][1])
+        for r in world.query(substitute(panels["Active incidents by severity"], values), instant=True)
+    }
+    assert by_severity == exposed
+    (total,) = world.query(substitute(panels["Active incidents"], values), instant=True)
+    assert float(total["value"][1]) == sum(exposed.values())
+    board = dashboards()["inframind-analyzer"]
+    values = resolve_variables(world, board)
+    (table,) = [p for p in board["panels"] if p["title"] == "Mean time to detect, acknowledge, resolve"]
+    means = {
+        t["legendFormat"]: float(world.query(substitute(t["expr"], values), instant=True)[0]["value"][1])
+        for t in table["targets"]
+    }
+    assert 0 <= means["detect"] <= means["resolve"]
+    assert means["acknowledge"] > 0

@@ -183,6 +183,26 @@ def test_merged_tables_name_each_value_column() -> None:
             assert all(t["format"] == "table" and t["instant"] for t in panel["targets"])
 
 
+def test_opensearch_datasource_speaks_tls_with_credentials_every_stack_provides() -> None:
+    """The log store runs with its security plugin (HTTPS, basic auth); each ``$NAME`` the provisioning file asks
+    Grafana to expand is set in the Grafana service of both compose stacks, which also install the plugin."""
+    doc = yaml.safe_load((GRAFANA / "provisioning" / "datasources" / "inframind.yml").read_text())
+    (source,) = [d for d in doc["datasources"] if d["type"] == "grafana-opensearch-datasource"]
+    assert source["url"] == "https://opensearch:9200" and source["basicAuth"] is True
+    assert source["basicAuthUser"] == "$INFRAMIND_OPENSEARCH_USER"
+    assert source["secureJsonData"] == {"basicAuthPassword": "$INFRAMIND_OPENSEARCH_PASSWORD"}
+    assert source["jsonData"]["tlsSkipVerify"] is True
+    assert "password" not in json.dumps(source["jsonData"]).lower()
+    wanted = set(re.findall(r"\$(\w+)", yaml.safe_dump(doc)))
+    assert wanted == {"INFRAMIND_OPENSEARCH_USER", "INFRAMIND_OPENSEARCH_PASSWORD"}
+    for compose in (REPO / "deploy" / "compose" / "docker-compose.yml",
+                    REPO / "deploy" / "compose" / "portainer" / "docker-compose.yml"):  # fmt: skip
+        environment = yaml.safe_load(compose.read_text())["services"]["grafana"]["environment"]
+        assert wanted <= set(environment), compose
+        assert "OPENSEARCH_ADMIN_PASSWORD" in environment["INFRAMIND_OPENSEARCH_PASSWORD"], compose
+        assert "grafana-opensearch-datasource" in environment["GF_INSTALL_PLUGINS"], compose
+
+
 def test_provider_loads_the_generated_folder() -> None:
     doc = yaml.safe_load((GRAFANA / "provisioning" / "dashboards" / "inframind.yml").read_text())
     (provider,) = doc["providers"]
