@@ -12,8 +12,8 @@ test: system-deps-test $(VENV)/.stamp-dev lint typecheck
 	$(BIN)/pytest
 
 lint: $(VENV)/.stamp-dev
-	$(BIN)/ruff check inframind tests bench
-	$(BIN)/ruff format --check inframind tests bench
+	$(BIN)/ruff check inframind tests bench deploy/docker
+	$(BIN)/ruff format --check inframind tests bench deploy/docker
 
 typecheck: $(VENV)/.stamp-dev
 	$(BIN)/mypy
