@@ -58,3 +58,28 @@ def render(tenancy: TenancyConfig) -> str:
         + ".\n"
     )
     return header + yaml.safe_dump(auth_config(tenancy), sort_keys=False)
+
+
+def grafana_datasources(tenancy: TenancyConfig, uid: str) -> dict[str, Any]:
+    """Grafana provisioning: in each tenant's organization, the metrics datasource (with the dashboards' ``uid``)
+    reads through that tenant's vmauth user, so the shipped dashboards show only that tenant. The password stays
+    a ``$VAR`` that Grafana expands from its environment."""
+    datasources = [
+        {
+            "name": "VictoriaMetrics",
+            "uid": uid,
+            "orgId": reader.grafana_org_id,
+            "type": "prometheus",
+            "access": "proxy",
+            "url": tenancy.vmauth_url,
+            "isDefault": True,
+            "editable": False,
+            "basicAuth": True,
+            "basicAuthUser": reader.username,
+            "secureJsonData": {"basicAuthPassword": f"${reader.password_env}"},
+            "jsonData": {"httpMethod": "POST", "prometheusType": "Prometheus"},
+        }
+        for reader in tenancy.readers
+        if reader.grafana_org_id is not None and reader.tenant != ALL_TENANTS
+    ]
+    return {"apiVersion": 1, "datasources": datasources}

@@ -30,6 +30,8 @@ class VmauthReader:
     """``env:VAR``: vmauth substitutes ``%{VAR}`` from its environment at start."""
     account_id: int | None = None
     """The tenant's accountID in VictoriaMetrics cluster mode (vmselect's ``/select/<accountID>/prometheus``)."""
+    grafana_org_id: int | None = None
+    """The Grafana organization of this tenant: its metrics datasource reads through this user."""
 
     @property
     def password_env(self) -> str:
@@ -59,13 +61,21 @@ class TenancyConfig:
     """VictoriaMetrics single-node URL, or vmselect's base URL in cluster mode."""
     vmauth_cluster: bool = False
     """Cluster mode: tenants are accountIDs in the path, not a ``tenant`` label filter."""
+    vmauth_url: str = "http://127.0.0.1:8427"
+    """Where vmauth listens, as Grafana reaches it (the tenants' datasources point here)."""
     readers: tuple[VmauthReader, ...] = ()
 
     def check(self) -> Iterator[tuple[PathKey, str]]:
         if not self.vmauth_backend.startswith(("http://", "https://")):
             yield ("vmauth_backend",), f"expected an http(s) URL, got {self.vmauth_backend!r}"
         seen: dict[str, int] = {}
+        orgs: dict[int, int] = {}
         for i, reader in enumerate(self.readers):
+            if reader.grafana_org_id is not None:
+                if reader.grafana_org_id in orgs:
+                    other = orgs[reader.grafana_org_id]
+                    yield ("readers", i, "grafana_org_id"), f"Grafana org {reader.grafana_org_id} is readers[{other}]'s"
+                orgs.setdefault(reader.grafana_org_id, i)
             if reader.username in seen:
                 first = seen[reader.username]
                 yield ("readers", i, "username"), f"duplicate user {reader.username!r} (also readers[{first}])"

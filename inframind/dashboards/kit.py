@@ -28,7 +28,9 @@ from grafana_foundation_sdk.models import common
 from grafana_foundation_sdk.models import dashboard as model
 from grafana_foundation_sdk.models import prometheus as prommodel
 
-VM_UID = "inframind-victoriametrics"
+from inframind.dashboards import uids
+
+VM_UID = uids.VM_UID
 OPENSEARCH_UID = "inframind-opensearch"
 ALERTMANAGER_UID = "inframind-alertmanager"
 VM = model.DataSourceRef(type_val="prometheus", uid=VM_UID)

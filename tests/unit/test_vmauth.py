@@ -91,3 +91,39 @@ def test_cli_refuses_without_readers_and_writes_the_file(tmp_path: Path) -> None
     result = CliRunner().invoke(main, ["vmauth", "config", "--config", str(conf), "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert yaml.safe_load(out.read_text())["users"][0]["password"] == "%{VMAUTH_ACME}"
+
+
+def test_grafana_datasources_read_each_tenants_org_through_its_user(tmp_path: Path) -> None:
+    from inframind.dashboards.kit import VM_UID
+    from inframind.vmauth import grafana_datasources
+
+    readers = [
+        {"tenant": "acme", "username": "grafana-acme", "password": "env:VMAUTH_ACME", "grafana_org_id": 2},
+        {"tenant": "globex", "username": "grafana-globex", "password": "env:VMAUTH_GLOBEX", "grafana_org_id": 3},
+        {"tenant": "*", "username": "analyzer", "password": "env:VMAUTH_ANALYZER"},
+    ]
+    conf = tmp_path / "inframind.yml"
+    conf.write_text(yaml.safe_dump({"tenancy": {"vmauth_url": "http://vmauth:8427", "readers": readers}}))
+    doc = grafana_datasources(load_config(conf).tenancy, VM_UID)
+    assert [(d["orgId"], d["basicAuthUser"]) for d in doc["datasources"]] == [
+        (2, "grafana-acme"),
+        (3, "grafana-globex"),
+    ]
+    first = doc["datasources"][0]
+    assert first["uid"] == VM_UID and first["url"] == "http://vmauth:8427"
+    assert first["secureJsonData"] == {"basicAuthPassword": "$VMAUTH_ACME"}
+    out = tmp_path / "ds.yml"
+    result = CliRunner().invoke(main, ["vmauth", "datasources", "--config", str(conf), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert yaml.safe_load(out.read_text())["datasources"][1]["orgId"] == 3
+
+
+def test_two_tenants_cannot_share_a_grafana_org(tmp_path: Path) -> None:
+    readers = [
+        {"tenant": "acme", "username": "a", "password": "env:A", "grafana_org_id": 2},
+        {"tenant": "globex", "username": "g", "password": "env:G", "grafana_org_id": 2},
+    ]
+    conf = tmp_path / "inframind.yml"
+    conf.write_text(yaml.safe_dump({"tenancy": {"readers": readers}}))
+    with pytest.raises(ConfigError, match=r"readers\[1\]\.grafana_org_id: Grafana org 2 is readers\[0\]'s"):
+        load_config(conf)

@@ -1,0 +1,3 @@
+"""Datasource uids the dashboards use, importable without Grafana's SDK (``inframind vmauth datasources``)."""
+
+VM_UID = "inframind-victoriametrics"
