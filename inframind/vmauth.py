@@ -8,6 +8,9 @@ Cluster mode: the tenant's accountID is in the vmselect path. Either way only th
 
 from __future__ import annotations
 
+import base64
+import os
+from collections.abc import Mapping
 from typing import Any
 
 import yaml
@@ -83,3 +86,19 @@ def grafana_datasources(tenancy: TenancyConfig, uid: str) -> dict[str, Any]:
         if reader.grafana_org_id is not None and reader.tenant != ALL_TENANTS
     ]
     return {"apiVersion": 1, "datasources": datasources}
+
+
+def analyzer_read(
+    tenancy: TenancyConfig, direct_url: str, env: Mapping[str, str] | None = None
+) -> tuple[str, dict[str, str]]:
+    """Where the analyzer reads metrics and with which headers: through vmauth as ``tenancy.analyzer_user`` when
+    set (Basic auth from the reader's environment variable), else ``direct_url`` without credentials. Raises
+    ``ValueError`` naming the variable (never its value) when the password is not set."""
+    if not tenancy.analyzer_user:
+        return direct_url, {}
+    reader = next(r for r in tenancy.readers if r.username == tenancy.analyzer_user)
+    password = (os.environ if env is None else env).get(reader.password_env)
+    if not password:
+        raise ValueError(f"tenancy.analyzer_user {reader.username!r}: {reader.password_env} is not set")
+    token = base64.b64encode(f"{reader.username}:{password}".encode()).decode("ascii")
+    return tenancy.vmauth_url, {"Authorization": f"Basic {token}"}

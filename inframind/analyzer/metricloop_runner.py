@@ -6,7 +6,7 @@ import datetime as dt
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from prometheus_client import CollectorRegistry
 
@@ -32,6 +32,7 @@ def build_metric_analyzer(
     directory: AssetDirectory | None = None,
     registry: CollectorRegistry | None = None,
     sleep: Callable[[float], object] = time.sleep,
+    headers: Mapping[str, str] | None = None,
 ) -> MetricAnalyzer:
     """The analyzer reading ``vm_url``, with the inventory's SLOs and groups, the assets' criticality, the
     shipped disk model and its metrics on ``registry``; ``sleep`` waits between retries (a stop event's ``wait``
@@ -43,6 +44,7 @@ def build_metric_analyzer(
             retries=settings.retries,
             max_points=settings.max_points,
             path_prefix=settings.path_prefix,
+            headers=dict(headers or {}),
         ),
         sleep=sleep,
     )

@@ -35,7 +35,10 @@ def store_recommender(
     except ConfigError as exc:
         log.warning("recommendations go without log-rule facts; the log rules do not load:\n%s", exc)
         rules = []
-    prom = PromSettings(config.analyzer.victoriametrics_url)
+    from inframind.analyzer.service import vm_read
+
+    url, headers = vm_read(config)
+    prom = PromSettings(url, headers=headers)
 
     def context_for(finding: Finding, incident: Incident | None = None) -> Context:
         return StoreContext(PromClient(prom), logstore, inventory, rules)(finding, incident)

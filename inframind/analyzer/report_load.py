@@ -19,6 +19,7 @@ from inframind.analyzer.sources.promql import PromClient, PromSettings
 from inframind.analyzer.state import STATE_FILE, StateError, open_state, state_settings
 from inframind.config import Config
 from inframind.inventory import load_inventory
+from inframind.vmauth import analyzer_read
 
 METRICS_TIMEOUT = 10.0
 """A report waits this long per request for VictoriaMetrics (and retries once) before charting the evidence."""
@@ -57,9 +58,12 @@ def rca_report(
         state.close()
     graph = ImpactGraph(load_inventory(config.inventory) if config.inventory else None)
     metrics = config.analyzer.metrics
-    prom = PromSettings(url=config.analyzer.victoriametrics_url, timeout=min(metrics.timeout, METRICS_TIMEOUT),
-                            retries=1, backoff=0.2, max_points=metrics.max_points,
-                            path_prefix=metrics.path_prefix)  # fmt: skip
+    try:
+        url, headers = analyzer_read(config.tenancy, config.analyzer.victoriametrics_url)
+    except ValueError as exc:
+        raise ReportError(str(exc)) from None
+    prom = PromSettings(url=url, timeout=min(metrics.timeout, METRICS_TIMEOUT), retries=1, backoff=0.2,
+                        max_points=metrics.max_points, path_prefix=metrics.path_prefix, headers=headers)  # fmt: skip
     client = PromClient(prom, session=session)
     narration = narrative_settings(config.analyzer)
 

@@ -101,10 +101,13 @@ def _detector_tasks(config: Config, deps: Deps, state: StateStore, scheduler: Sc
         tasks.append(Task("logs", logs.interval, LogTask(log_pool), sharded=True))
     metrics = analyzer.metrics
     if metrics.enabled:
+        from inframind.analyzer.service import vm_read
+
+        read_url, read_headers = vm_read(config)
 
         def metric_loop(view: LoopState) -> MetricAnalyzer:
-            return build_metric_analyzer(metrics, analyzer.victoriametrics_url, view, directory=directory,
-                                         registry=registry, sleep=scheduler.stopping.wait)  # fmt: skip
+            return build_metric_analyzer(metrics, read_url, view, directory=directory, registry=registry,
+                                         sleep=scheduler.stopping.wait, headers=read_headers)  # fmt: skip
 
         metric_pool: ShardPool[MetricAnalyzer] = ShardPool(state, replica, metric_loop)
         resources.callback(metric_pool.close)

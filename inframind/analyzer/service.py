@@ -129,6 +129,17 @@ def alert_lookup(config: Config, state: StateStore) -> AlertFindings:
     return delivered_alert_findings(state, am.urls, am.timeout, auth)
 
 
+def vm_read(config: Config) -> tuple[str, dict[str, str]]:
+    """Where the analyzer reads metrics (directly, or through vmauth as ``tenancy.analyzer_user``) and the
+    headers; an unset password is a startup error naming its variable."""
+    from inframind.vmauth import analyzer_read
+
+    try:
+        return analyzer_read(config.tenancy, config.analyzer.victoriametrics_url)
+    except ValueError as exc:
+        raise OSError(str(exc)) from None
+
+
 def analysis_state(deps: Deps) -> StateStore | None:
     """The state store behind ``deps.findings`` (None when the findings are kept elsewhere)."""
     from inframind.analyzer.state import SQLFindingsStore
@@ -169,10 +180,10 @@ def start_metric_analysis(config: Config, deps: Deps, resources: ExitStack) -> M
         return None
     directory = AssetDirectory(deps.inventory, deps.assets)
     stop = threading.Event()  # also cuts short the retries of a cycle in flight
+    read_url, read_headers = vm_read(config)
     analyzer = build_metric_analyzer(
-        settings, config.analyzer.victoriametrics_url, state, directory=directory, registry=deps.registry,
-        sleep=stop.wait,
-    )  # fmt: skip
+        settings, read_url, state, directory=directory, registry=deps.registry, sleep=stop.wait, headers=read_headers
+    )
     deps.risk = deps.metric_outputs = analyzer
     thread = MetricAnalyzerThread(analyzer, settings.interval, stop=stop)
     thread.start()

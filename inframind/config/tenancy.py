@@ -64,10 +64,15 @@ class TenancyConfig:
     vmauth_url: str = "http://127.0.0.1:8427"
     """Where vmauth listens, as Grafana reaches it (the tenants' datasources point here)."""
     readers: tuple[VmauthReader, ...] = ()
+    analyzer_user: str = ""
+    """A reader (usually tenant ``*``) whose vmauth user the analyzer reads metrics with, through ``vmauth_url``;
+    empty: the analyzer reads ``analyzer.victoriametrics_url`` directly. Imports always go there directly."""
 
     def check(self) -> Iterator[tuple[PathKey, str]]:
         if not self.vmauth_backend.startswith(("http://", "https://")):
             yield ("vmauth_backend",), f"expected an http(s) URL, got {self.vmauth_backend!r}"
+        if self.analyzer_user and self.analyzer_user not in {r.username for r in self.readers}:
+            yield ("analyzer_user",), f"no reader named {self.analyzer_user!r} in tenancy.readers"
         seen: dict[str, int] = {}
         orgs: dict[int, int] = {}
         for i, reader in enumerate(self.readers):

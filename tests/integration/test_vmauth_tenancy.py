@@ -148,3 +148,27 @@ def test_the_generated_file_holds_no_password(stack: tuple[Running, Running], tm
     auth_file = Path(stack[1].argv[2].split("=", 1)[1])
     text = auth_file.read_text()
     assert not any(pw in text for pw in PASSWORDS.values())
+
+
+def test_the_analyzer_reads_through_its_own_vmauth_user(stack: tuple[Running, Running]) -> None:
+    """``tenancy.analyzer_user``: the analyzer's PromQL client goes through vmauth with that user's password."""
+    from inframind.analyzer.sources.promql import PromClient, PromSettings
+    from inframind.config.tenancy import TenancyConfig, VmauthReader
+    from inframind.vmauth import analyzer_read
+
+    vm, auth = stack
+    tenancy = TenancyConfig(
+        vmauth_url=auth.url,
+        readers=(VmauthReader("*", "analyzer", "env:VMAUTH_ANALYZER"),),
+        analyzer_user="analyzer",
+    )
+    url, headers = analyzer_read(tenancy, vm.url, env=PASSWORDS)
+    assert url == auth.url and headers["Authorization"].startswith("Basic ")
+    client = PromClient(PromSettings(url, headers=headers, retries=0))
+    try:
+        assert {s.labels["tenant"] for s in client.query("up")} == {"acme", "globex"}
+    finally:
+        client.close()
+    with pytest.raises(ValueError, match="VMAUTH_ANALYZER is not set"):
+        analyzer_read(tenancy, vm.url, env={})
+    assert analyzer_read(TenancyConfig(), vm.url) == (vm.url, {})
