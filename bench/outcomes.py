@@ -11,7 +11,12 @@ loaded into one real VictoriaMetrics (``/api/v1/import``) and a SQLite log store
   thresholds run by the log loop) page on each firing too;
 - the analyzer: its metric and log loops replayed in simulated time with correlation after each cycle; each
   incident opening is a page (delivery sends one alert per incident), with and without simulated feedback (every
-  false page marked "false positive" when it arrives, :mod:`inframind.analyzer.outcomes_compare`).
+  false page marked "false positive" when it arrives, :mod:`inframind.analyzer.outcomes_compare`). Only an
+  incident of severity warning or critical reaches people (the shipped ``alertmanager/alertmanager.yml`` routes
+  ``info`` to its ``default`` receiver, which sends nothing): an incident that opens at ``info`` (e.g. an anomaly
+  on a series still learning its daily pattern) pages when one of its findings is first stored at a paging
+  severity while it is open (the loops emit a finding once and refresh it silently after, so the bench watches the
+  findings store's writes, where delivery reads it), and not at all otherwise (counted as ``unpaged_incidents``).
 
 A page is false when it names none of the scenario's incident assets (all of ``backup``'s are). Lead is the first
 true page after the first signal. MTTR itself needs people repairing things and cannot be measured here: what is
@@ -19,7 +24,9 @@ measured is time-to-detect (first signal -> first true page), the part of MTTR t
 that takes R minutes after the page makes MTTR = TTD + R, so the TTD saved is the MTTR saved in minutes.
 
 Run: ``python bench/outcomes.py`` (a few minutes); writes ``bench/results/outcomes.json`` and prints one
-``key=value`` line.
+``key=value`` line. ``--anomaly-learning SECONDS`` replays with another learning period for the anomaly detectors
+(``analyzer.metrics.anomaly_learning``; 0 turns it off): the replays warm each series on 3 hours of history, so
+under the default every series is still learning.
 """
 
 from __future__ import annotations
@@ -33,6 +40,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -42,6 +51,7 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from inframind.analyzer.incidents import Incident  # noqa: E402
 from inframind.analyzer.outcomes_compare import (  # noqa: E402
     Page,
     Truth,
@@ -51,8 +61,11 @@ from inframind.analyzer.outcomes_compare import (  # noqa: E402
     tally,
     with_feedback,
 )
+from inframind.analyzer.scenarios import replay as replay_module  # noqa: E402
 from inframind.analyzer.scenarios.build import NAMES, ScenarioParams, build  # noqa: E402
 from inframind.analyzer.scenarios.replay import RESET_CACHE, ReplayResult, replay  # noqa: E402
+from inframind.analyzer.state.records import FindingRecord  # noqa: E402
+from inframind.analyzer.state.stores import SQLFindingsStore  # noqa: E402
 from inframind.config.logstore import SQLiteStoreSettings  # noqa: E402
 from inframind.logstore.sqlite import SQLiteStore  # noqa: E402
 from tests.helpers.procs import require_binary  # noqa: E402
@@ -60,6 +73,9 @@ from tests.helpers.vmhistory import start_history_vm  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "outcomes.json"
 EVALUATION = 60.0
+PAGING = ("warning", "critical")
+"""Severities the shipped Alertmanager configuration routes to people (``info`` goes to a receiver that sends
+nothing)."""
 """vmalert's evaluation interval in the replay (the rules' groups set none; vmalert's default is 1m)."""
 
 
@@ -109,17 +125,68 @@ def threshold_pages(alerts: list[tuple[dict[str, str], list[float]]], result: Re
     return sorted(pages, key=lambda p: p.at)
 
 
+Stored = list[tuple[float, str, str]]
+"""(simulated time, fingerprint, severity) of each active finding written to a findings store."""
+
+
+@contextmanager
+def watch_findings() -> Iterator[Stored]:
+    """Record every active finding the loops write (the loops' own store, unchanged otherwise)."""
+    seen: Stored = []
+    original = SQLFindingsStore.upsert
+
+    def upsert(self: SQLFindingsStore, record: FindingRecord) -> None:
+        if record.state == "active":
+            seen.append((record.last_seen.timestamp(), record.finding.fingerprint, record.finding.severity))
+        original(self, record)
+
+    SQLFindingsStore.upsert = upsert  # type: ignore[method-assign]
+    try:
+        yield seen
+    finally:
+        SQLFindingsStore.upsert = original  # type: ignore[method-assign]
+
+
+def paged_openings(result: ReplayResult, stored: Stored) -> tuple[list[tuple[float, Incident]], int]:
+    """When each incident opening first reached people, and how many openings never did. An opening at a paging
+    severity pages then; one at ``info`` pages when one of its findings is first stored at a paging severity
+    before the incident opens again (a later opening is its own page), else never."""
+    final = {i.id: i for i in result.incidents}
+    times: dict[str, list[float]] = {}
+    for at, incident in result.openings:
+        times.setdefault(incident.id, []).append(at)
+    paged: list[tuple[float, Incident]] = []
+    silent = 0
+    for at, incident in result.openings:
+        if incident.severity in PAGING:
+            paged.append((at, incident))
+            continue
+        later = [t for t in times[incident.id] if t > at]
+        until = min(later, default=math.inf)
+        held = set(incident.findings) | set(final[incident.id].findings if incident.id in final else ())
+        rises = [t for t, key, severity in stored if key in held and severity in PAGING and at <= t < until]
+        if rises:
+            paged.append((min(rises), final.get(incident.id, incident)))
+        else:
+            silent += 1
+    return paged, silent
+
+
 def run(workdir: Path) -> dict[str, Any]:
     vm = start_history_vm(workdir, workdir / "vm")
     try:
         end = math.floor(time.time() / 60) * 60 - 60
         results: dict[str, ReplayResult] = {}
+        stored: dict[str, Stored] = {}
         for name in NAMES:
             params = replace(ScenarioParams(), tenant=f"bench-{name}")
             scenario = build(name, end, params)
             logs = SQLiteStore(SQLiteStoreSettings(path=str(workdir / f"{name}-logs.db")))
             try:
-                results[name] = replay(scenario, vm.url, logs, workdir / name, rules=[str(ROOT / "rules/logs/*.yml")])
+                with watch_findings() as stored[name]:
+                    results[name] = replay(
+                        scenario, vm.url, logs, workdir / name, rules=[str(ROOT / "rules/logs/*.yml")]
+                    )
             finally:
                 logs.close()
         log = workdir / "vmalert.log"
@@ -135,16 +202,16 @@ def run(workdir: Path) -> dict[str, Any]:
     for name, result in results.items():
         sc = result.scenario
         truth = Truth(frozenset(sc.truth), sc.first_signal)
+        paged, silent = paged_openings(result, stored[name])
         sides = {
             "threshold": threshold_pages(alerts, result),
-            "analyzer": incident_pages(
-                [(at, i) for at, i in result.openings if i.tenant == sc.params.tenant], result.findings
-            ),
+            "analyzer": incident_pages([(at, i) for at, i in paged if i.tenant == sc.params.tenant], result.findings),
         }
         sides["analyzer_feedback"] = with_feedback(sides["analyzer"], truth)
         scenarios[name] = {"truth_assets": sorted(sc.truth), "first_signal": _stamp(sc.first_signal),
                            "hours": round((sc.end - sc.start) / 3600.0, 1),
                            **{side: tally(pages, truth) for side, pages in sides.items()}}  # fmt: skip
+        scenarios[name]["analyzer"]["unpaged_incidents"] = silent
         if result.recommendation is not None:
             scenarios[name]["recommendation"] = result.recommendation.title
         for side, pages in sides.items():
@@ -167,6 +234,7 @@ def run(workdir: Path) -> dict[str, Any]:
         "iowait_detect_s": {"threshold": t_lead, "analyzer": a_lead},
         "iowait_detect_earlier_s": None if t_lead is None or a_lead is None else round(t_lead - a_lead, 1),
         "iowait_ttd_reduction": None if t_lead is None or a_lead is None else reduction(t_lead, a_lead),
+        "anomaly_learning_s": replay_module.METRIC_SETTINGS.anomaly_learning,
         "promise": {"false_alerts": -0.30, "mttr": [-0.25, -0.40]},
     }
 
@@ -174,7 +242,10 @@ def run(workdir: Path) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--anomaly-learning", type=float, help="seconds a series is learning (default: the setting's)")
     args = parser.parse_args(argv)
+    if args.anomaly_learning is not None:
+        replay_module.METRIC_SETTINGS = replace(replay_module.METRIC_SETTINGS, anomaly_learning=args.anomaly_learning)
     with tempfile.TemporaryDirectory(prefix="inframind-outcomes-") as tmp:
         report = run(Path(tmp))
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -6,6 +6,14 @@ so nothing is scored twice, and keeps the last :data:`RECENT_POINTS` scores, on 
 (persistence and agreement, :func:`inframind.analyzer.detect.anomaly.findings`): a finding holds while its run is
 in that window and resolves about an hour after the series is normal again.
 
+What may page is stricter than what is anomalous (settings ``anomaly_*``): on event rates (errors, drops) an
+anomaly must be a significant count, not one event more (:class:`EventTest`); noisy signals (disk queues) must stay
+anomalous for a minimum duration; a value must leave its explained band by a material share. Two cases make a
+finding ``info``, kept and shown but routed to nobody: an excursion already seen at the same time of day on earlier
+days (a nightly job the daily profile has not yet absorbed), and, while a series is younger than
+``anomaly_learning`` (its daily profile has not seen each time of day three times), weak evidence (not critical)
+that did not last ``anomaly_learning_persistence``.
+
 A detector's state is ~80 KB of JSON (~30 KB compressed), too much to write for every series every minute. So
 each cycle writes a share of them (oldest written first: every one at least each ``checkpoint_interval``), zlib
 compressed and base64 encoded inside the shared JSON state. After a restart a detector resumes from its
@@ -19,15 +27,24 @@ import base64
 import json
 import logging
 import math
+import statistics
 import zlib
 from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from inframind.analyzer.detect.anomaly import DetectorConfig, Persistence, Score, SeriesDetector, SeriesRef, findings
+from inframind.analyzer.detect.anomaly import (
+    DetectorConfig,
+    EventTest,
+    Persistence,
+    Score,
+    SeriesDetector,
+    SeriesRef,
+    findings,
+)
 from inframind.analyzer.detect.anomaly import for_signal as signal_config
-from inframind.analyzer.findings import Finding
+from inframind.analyzer.findings import FactEvidence, Finding, MetricEvidence
 from inframind.analyzer.metricloop_settings import MetricAnalysisSettings
 from inframind.analyzer.metricloop_signals import ANOMALY_SIGNALS, SignalQuery, series_query
 from inframind.analyzer.sources.series import Series
@@ -36,6 +53,8 @@ log = logging.getLogger(__name__)
 STATE_PREFIX = "metric/anomaly/"
 FORMAT = 1
 RECENT_POINTS = 60
+RECURRENCE_SHARE = 0.5
+"""An earlier excursion counts as the same pattern when it went at least this share as far from the level."""
 VOTES = ("residual", "likelihood", "shift", "novelty")
 Row = tuple[float, float, float, float | None, float | None, float | None, str, tuple[float, ...]]
 """A scored point as kept: time, value, score, expected, lower, upper, model, votes (in ``VOTES`` order); plain
@@ -53,6 +72,9 @@ class Tracked:
     """Data time of the newest point fed."""
     written: float = -math.inf
     """Data time of the last checkpoint of this series."""
+    run_start: float | None = None
+    """Data time the current run of anomalous scores began (None: the newest score is normal); runs may be
+    longer than the recent points kept."""
 
     def ref(self, rate_window: float) -> SeriesRef:
         extra = {k: v for k, v in self.labels.items() if k not in ("tenant", "asset")}
@@ -90,16 +112,32 @@ class AnomalyBank:
         self, settings: MetricAnalysisSettings, base: DetectorConfig | None = None, rule: Persistence | None = None
     ) -> None:
         self.settings = settings
-        self.rule = rule or Persistence()
+        self.rule = rule or Persistence(
+            band_excess=settings.anomaly_band_excess if settings.anomaly_band_excess >= 0 else None
+        )
         self.signals = {s.signal: s for s in ANOMALY_SIGNALS}
         root = replace(base or DetectorConfig(), step=settings.step)
         self.configs = {name: signal_config(name, root) for name in self.signals}
+        self.rules = {name: self._rule_for(name) for name in self.signals}
+        self.events = {
+            name: EventTest(settings.rate_window, settings.anomaly_event_alpha, settings.anomaly_min_excess_events)
+            for name in self.signals
+            if name in settings.anomaly_event_signals
+        }
         self.series: dict[str, Tracked] = {}
         self.removed: set[str] = set()
         self.points = 0
 
     def __len__(self) -> int:
         return len(self.series)
+
+    def _rule_for(self, signal: str) -> Persistence:
+        """The persistence rule of a signal: the base one, with more points for a noisy signal's minimum duration."""
+        duration = self.settings.anomaly_min_duration.get(signal)
+        if duration is None:
+            return self.rule
+        points = min(RECENT_POINTS, math.ceil(duration / self.settings.step))
+        return replace(self.rule, points=max(self.rule.points, points))
 
     # ------------------------------------------------------------ feeding
 
@@ -148,7 +186,12 @@ class AnomalyBank:
         for stamp, value in zip(stamps, values, strict=True):
             if stamp <= last or not math.isfinite(value):
                 continue
-            recent.append(_row(stamp, value, detector.update(stamp, value)))
+            score = detector.update(stamp, value)
+            recent.append(_row(stamp, value, score))
+            if score.score < self.rule.threshold:
+                tracked.run_start = None
+            elif tracked.run_start is None:
+                tracked.run_start = stamp
             last = stamp
             self.points += 1
         if stamps:
@@ -170,8 +213,56 @@ class AnomalyBank:
                 continue
             stamps, values = [row[0] for row in tracked.recent], [row[1] for row in tracked.recent]
             scores = [_score(row) for row in tracked.recent]
-            out.extend(findings(tracked.ref(self.settings.rate_window), stamps, values, scores, self.rule))
+            signal = tracked.signal.signal
+            ref = tracked.ref(self.settings.rate_window)
+            found = findings(ref, stamps, values, scores, self.rules[signal], events=self.events.get(signal))
+            out.extend(self._learning(tracked, self._recurring(tracked, f)) for f in found)
         return out
+
+    def _recurring(self, tracked: Tracked, finding: Finding) -> Finding:
+        """``finding`` as ``info`` when an excursion like it was seen at this time of day on earlier days."""
+        s = self.settings
+        daily = [p for p in tracked.detector.profiles if p.season.name == "daily" and p.bins]
+        metric = [e for e in finding.evidence if isinstance(e, MetricEvidence)]
+        if s.anomaly_recurrence_days < 1 or not daily or not metric:
+            return finding
+        start = finding.window.start.timestamp()
+        before = [row[1] for row in tracked.recent if row[0] < start]
+        level = statistics.median(before) if before else metric[0].expected
+        if level is None:
+            return finding
+        profile = daily[0]
+        spread = math.ceil(s.anomaly_recurrence_spread / (profile.season.period / profile.bins))
+        now = tracked.detector.last if tracked.detector.last is not None else tracked.seen
+        deviation = metric[0].observed - level
+        seen = profile.recurrences(
+            start, deviation, tracked.detector.utc_offset, now=now, share=RECURRENCE_SHARE, spread=spread
+        )
+        if seen < s.anomaly_recurrence_days or finding.severity == "info":
+            return finding
+        note = FactEvidence("anomaly_recurring", {"earlier_days": seen, "spread_s": round(s.anomaly_recurrence_spread)})
+        return replace(finding, severity="info", evidence=(*finding.evidence, note))
+
+    def _learning(self, tracked: Tracked, finding: Finding) -> Finding:
+        """``finding`` as ``info`` (not paged) while its series is learning and the anomaly is short-lived."""
+        s = self.settings
+        step = tracked.detector.step or s.step
+        watched = tracked.detector.count * step
+        if watched >= s.anomaly_learning or finding.severity in ("info", "critical"):
+            return finding
+        start = finding.window.start.timestamp()
+        ongoing = finding.window.end.timestamp() >= tracked.seen
+        if ongoing and tracked.run_start is not None:
+            start = min(start, tracked.run_start)
+        lasted = finding.window.end.timestamp() - start + step
+        if lasted >= s.anomaly_learning_persistence:
+            return finding
+        note = FactEvidence(
+            "anomaly_learning",
+            {"watched_s": round(watched), "learning_s": round(s.anomaly_learning), "lasted_s": round(lasted),
+             "pages_after_s": round(s.anomaly_learning_persistence)},
+        )  # fmt: skip
+        return replace(finding, severity="info", evidence=(*finding.evidence, note))
 
     def peaks(self, end: float, span: float, sustained: int = 1) -> dict[tuple[str, str, str], float]:
         """The strongest score per (tenant, asset, signal) among points after ``end - span``; with ``sustained``
@@ -211,7 +302,11 @@ class AnomalyBank:
                 continue
             recent = deque((_row_from(row) for row in data["recent"]), maxlen=RECENT_POINTS)
             seen = float(data["seen"])
-            self.series[key] = Tracked(signal, dict(data["labels"]), detector, recent, seen, written=seen)
+            start = data.get("run_start")
+            self.series[key] = Tracked(
+                signal, dict(data["labels"]), detector, recent, seen, written=seen,
+                run_start=None if start is None else float(start),
+            )  # fmt: skip
         return bad
 
 
@@ -222,6 +317,7 @@ def _to_dict(t: Tracked) -> dict[str, Any]:
         "signal": t.signal.signal,
         "labels": t.labels,
         "seen": t.seen,
+        "run_start": t.run_start,
         "detector": t.detector.to_dict(),
         "recent": rows,
     }

@@ -123,6 +123,32 @@ class MetricAnalysisSettings:
     """Analyze up to ``now - delay``: the newest samples are still being scraped and ingested."""
     backfill: Duration = 14400.0
     """History a series is warmed on when it is first seen (the detectors score after 100 points)."""
+    anomaly_event_signals: tuple[str, ...] = ("network_errors", "network_drops")
+    """Anomaly signals that are rates of discrete events: their rate moves in whole events per ``rate_window``, so
+    an anomaly there must also be a significant count (Poisson), not one event more than usual."""
+    anomaly_event_alpha: float = 0.001
+    """... the observed count in one ``rate_window`` is at most this likely under the expected rate ..."""
+    anomaly_min_excess_events: float = 3.0
+    """... and exceeds the expected count by at least this many events (one or two stray drops page nobody)."""
+    anomaly_min_duration: dict[str, Duration] = field(default_factory=lambda: {"disk_queue": 600.0})
+    """Noisy signals whose anomalies must last this long (consecutive anomalous points) before they are findings;
+    at most 60 steps (the recent points findings are judged on)."""
+    anomaly_band_excess: float = 0.1
+    """An anomaly must show a value outside the band it is explained against (expected range widened by the
+    residual scale) by at least this share of the band's width; a score saturated by a tiny scale while the value
+    sits on (or inside) the band is not a material change. Negative turns the check off."""
+    anomaly_recurrence_days: int = 1
+    """An anomaly like one already seen at the same time of day on this many earlier days (within
+    ``anomaly_recurrence_spread``, at least half as far from the level) is a known daily pattern, a nightly job
+    rather than an incident: it is kept as an ``info`` finding, visible but not paged. 0 turns this off."""
+    anomaly_recurrence_spread: Duration = 1800.0
+    """How far from the same time of day an earlier excursion may have been (scheduled jobs drift)."""
+    anomaly_learning: Duration = 3 * 86400.0
+    """A series watched for less than this is still learning its daily pattern (the daily profile trusts the
+    median of three occurrences per time of day): its anomalies with weak evidence (not critical) are kept as
+    ``info`` findings, visible but not paged, unless they last ``anomaly_learning_persistence``. 0: no learning."""
+    anomaly_learning_persistence: Duration = 3600.0
+    """An anomaly that lasts this long pages even while its series is learning."""
     max_series: int = 20_000
     """Anomaly detectors kept at most (a mature one holds ~180 KB in memory); further series are counted, not
     analyzed."""
@@ -153,6 +179,19 @@ class MetricAnalysisSettings:
     path_prefix: str = ""
     """Before ``/api/v1``: ``/select/0/prometheus`` reads tenant 0 of a VictoriaMetrics cluster."""
 
+    def _check_anomaly(self) -> Iterator[tuple[PathKey, str]]:
+        if not 0.0 < self.anomaly_event_alpha < 1.0:
+            yield ("anomaly_event_alpha",), "must be between 0 and 1"
+        for name in ("anomaly_min_excess_events", "anomaly_learning", "anomaly_recurrence_days",
+                     "anomaly_recurrence_spread"):  # fmt: skip
+            if getattr(self, name) < 0:
+                yield (name,), "must not be negative"
+        if self.anomaly_learning_persistence <= 0:
+            yield ("anomaly_learning_persistence",), "must be positive"
+        for signal, duration in self.anomaly_min_duration.items():
+            if not 0 < duration <= 60 * self.step:
+                yield ("anomaly_min_duration", signal), "must be positive and at most 60 steps"
+
     def check(self) -> Iterator[tuple[PathKey, str]]:
         for name in (
             "interval",
@@ -176,6 +215,7 @@ class MetricAnalysisSettings:
         for name in ("max_series", "max_new_series", "max_points"):
             if getattr(self, name) < 1:
                 yield (name,), "must be at least 1"
+        yield from self._check_anomaly()
         if self.delay < 0 or self.retries < 0:
             yield ("delay" if self.delay < 0 else "retries",), "must not be negative"
         if self.rate_window < 2 * self.step:

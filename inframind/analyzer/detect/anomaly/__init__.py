@@ -10,6 +10,7 @@ the series' query step, not a raw counter.
   its state (``to_dict``/``restore``) is plain JSON of bounded size for the analyzer to persist and resume.
 - ``score_series``/``score_frame``: the same scores for a whole array at once (backfill, benchmarks).
 - ``findings``: sustained, agreed high scores as ``metric.anomaly`` findings with observed/expected/band.
+- ``EventTest``: on rates of discrete events (errors, drops), an anomaly must also be a significant count.
 - ``onsets``: scores kept only where an episode starts or worsens (paging, and NAB's counting of detections).
 
 How it judges a point (``batch`` has the details): the expected value is the recent level, or the level plus
@@ -23,6 +24,7 @@ likelihood), ``shift`` (a longer signed mean, for sustained offsets) and ``novel
 
 from inframind.analyzer.detect.anomaly.batch import Frame, onsets, score_frame, score_series
 from inframind.analyzer.detect.anomaly.config import SIGNALS, DetectorConfig, Season, Signal, for_signal
+from inframind.analyzer.detect.anomaly.events import EventTest
 from inframind.analyzer.detect.anomaly.findings import KIND, Persistence, SeriesRef, findings
 from inframind.analyzer.detect.anomaly.stream import Score, SeriesDetector
 
@@ -30,6 +32,7 @@ __all__ = [
     "KIND",
     "SIGNALS",
     "DetectorConfig",
+    "EventTest",
     "Frame",
     "Persistence",
     "Score",

@@ -1,16 +1,21 @@
 """Sustained, agreed anomalies as findings: one bad sample does not page, one voter alone does not either.
 
 A finding needs *persistence* (``points`` consecutive scores at or above ``threshold``) and *agreement* (at least
-``votes`` voters at or above ``vote_threshold`` somewhere in that run). Its evidence is the series over the run:
-the value at the peak against the expected value and band, a few points that show the shape, and the votes.
+``votes`` voters at or above ``vote_threshold`` somewhere in that run); on an event-rate series (errors, drops)
+also a count that is unlikely under the expected rate somewhere in the run (:class:`.events.EventTest`); with
+``band_excess``, a value clearly outside the explained band somewhere in the run. Its
+evidence is the series over the run: the value at the peak against the expected value and band, a few points
+that show the shape, and the votes.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from inframind.analyzer.detect.anomaly.events import EventTest
 from inframind.analyzer.detect.anomaly.stream import Score
 from inframind.analyzer.findings import JSON, FactEvidence, Finding, MetricEvidence, Window
 
@@ -37,6 +42,9 @@ class Persistence:
     points: int = 3
     votes: int = 2
     vote_threshold: float = 0.5
+    band_excess: float | None = None
+    """If set, the run must also hold a value outside its explained band (``lower``-``upper``) by at least this
+    share of the band's width: a score saturated by a tiny residual scale is not a material change."""
     critical: float = 0.99
     """A peak at or above this, with three voters or more agreeing, makes the finding critical."""
     shape_points: int = 12
@@ -54,8 +62,12 @@ def findings(
     values: Sequence[float],
     scores: Sequence[Score],
     rule: Persistence | None = None,
+    *,
+    events: EventTest | None = None,
 ) -> list[Finding]:
     """The most recent run of scores that persisted and agreed, as a finding (none if no run qualifies).
+    With ``events`` (the series is a rate of discrete events), the run must also hold a point whose count is a
+    significant excess over the expected one: a rate that moves by one event is not an anomaly.
 
     One finding per series: its fingerprint is the series' query, so evaluating the same window again updates
     the finding instead of raising a second one.
@@ -65,6 +77,12 @@ def findings(
         raise ValueError("timestamps, values and scores must be equally long")
     for start, end in reversed(_runs(scores, rule.threshold)):
         if end - start < rule.points:
+            continue
+        if rule.band_excess is not None and not any(
+            _outside(values[i], scores[i], rule.band_excess) for i in range(start, end)
+        ):
+            continue
+        if events is not None and not any(events.significant(values[i], scores[i].expected) for i in range(start, end)):
             continue
         strongest = {name: max(s.votes.get(name, 0.0) for s in scores[start:end]) for name in scores[start].votes}
         agreeing = sorted(name for name, v in strongest.items() if v >= rule.vote_threshold)
@@ -82,6 +100,14 @@ def findings(
                 )
             ]
     return []
+
+
+def _outside(value: float, score: Score, share: float) -> bool:
+    """``value`` lies beyond ``score``'s band by more than ``share`` of the band's width."""
+    width = score.upper - score.lower
+    if not math.isfinite(width):
+        return False
+    return max(value - score.upper, score.lower - value) > share * width
 
 
 def _runs(scores: Sequence[Score], threshold: float) -> list[tuple[int, int]]:

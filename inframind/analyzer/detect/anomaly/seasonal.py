@@ -139,5 +139,26 @@ class Profile:
         del bucket[: -self.history]
         self.open_key, self.open_stats = None, []
 
+    def recurrences(
+        self, stamp: float, deviation: float, offset: float, *, now: float, share: float, spread: int
+    ) -> int:
+        """How many earlier periods went at least ``share`` of ``deviation`` the same way at ``stamp``'s time (its
+        bin or ``spread`` bins either side), as of ``now`` (the newest point learnt): how often an excursion like
+        this one was already seen at this time of day. A bin already passed in ``stamp``'s own period holds that
+        period as its newest occurrence, which is left out. The most of any one bin counts, so one long
+        excursion over several bins counts once per period."""
+        if not self.bins or deviation == 0.0:
+            return 0
+        period, index = locate(stamp, self.season, self.bins, offset)
+        latest = locate(now, self.season, self.bins, offset)
+        best = 0
+        for k in range(index - spread, index + spread + 1):
+            position = (period + k // self.bins, k % self.bins)  # a neighbour across midnight: the other day
+            bucket = self.past[position[1]]
+            earlier = bucket[:-1] if position < latest else bucket
+            hits = sum(1 for o in earlier if (o[2] if deviation > 0 else o[1]) / deviation >= share)
+            best = max(best, hits)
+        return best
+
     def to_dict(self) -> dict[str, object]:
         return {"past": self.past, "open_key": self.open_key, "open_stats": self.open_stats}
