@@ -34,4 +34,4 @@ def test_telegram_template_escapes_every_alert_value() -> None:
 
 def test_email_has_html_and_text_parts_everywhere() -> None:
     config = CONFIG.read_text()
-    assert config.count("{{ template \"inframind.email.html\" . }}'") == config.count("email_configs:") == 5
+    assert config.count('{{ template "inframind.email.html" . }}\'') == config.count("email_configs:") == 5
