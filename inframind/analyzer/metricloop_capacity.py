@@ -34,6 +34,10 @@ class TimeToFull:
     resource: str
     mountpoint: str
     seconds: float
+    earliest: float | None = None
+    """The 80 % interval's early edge (seconds): the forecast's upper band reaching capacity."""
+    latest: float | None = None
+    """Its late edge; None when the lower band never reaches capacity within the horizon."""
 
 
 @dataclass(frozen=True)
@@ -97,5 +101,8 @@ def forecast_all(series: Sequence[CapacitySeries], model: Model) -> CapacityResu
         if finding is not None:
             found.append(finding)
         if fc.time_to_full is not None:
-            outputs.append(TimeToFull(s.tenant, s.asset_id, s.resource, s.name, fc.time_to_full.seconds))
+            ttf = fc.time_to_full
+            outputs.append(
+                TimeToFull(s.tenant, s.asset_id, s.resource, s.name, ttf.seconds, ttf.earliest_s, ttf.latest_s)
+            )
     return CapacityResult(found, outputs, len(series), refused)

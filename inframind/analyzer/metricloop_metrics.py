@@ -5,7 +5,8 @@ Analytics (Grafana and vmalert read them like any metric; cardinality is bounded
 - ``inframind_asset_risk_score{tenant,asset}``: 0-100, see :mod:`inframind.analyzer.detect.risk`;
 - ``inframind_disk_failure_probability{tenant,asset,device}``: probability of failure within 14 days of
   operation (the ``disk.failure`` findings' horizon);
-- ``inframind_capacity_time_to_full_seconds{tenant,asset,resource,mountpoint}``: for forecasts that reach the
+- ``inframind_capacity_time_to_full_seconds{tenant,asset,resource,mountpoint}`` (with ``_earliest_seconds`` and
+  ``_latest_seconds``, the 80 % interval): for forecasts that reach the
   capacity within their horizon (no series: not filling, or no forecast possible); ``mountpoint`` is empty
   (absent) for memory;
 - ``inframind_anomaly_score{tenant,asset,signal}``: 0-1, the strongest score over the asset's series of that
@@ -81,9 +82,26 @@ class MetricAnalyzerCollector(Collector):
             "Forecast seconds until the resource is full (only for those that fill within the horizon).",
             ["tenant", "asset", "resource", "mountpoint"],
         )
+        early = _gauge(
+            "inframind_capacity_time_to_full_earliest_seconds",
+            "Early edge of the 80% interval of the time to full (the forecast's upper band reaching capacity).",
+            ["tenant", "asset", "resource", "mountpoint"],
+        )
+        late = _gauge(
+            "inframind_capacity_time_to_full_latest_seconds",
+            "Late edge of the 80% interval of the time to full (absent when the lower band never fills).",
+            ["tenant", "asset", "resource", "mountpoint"],
+        )
         for t in m.time_to_full:
-            ttf.add_metric([t.tenant, t.asset, t.resource, t.mountpoint], t.seconds)
+            labels = [t.tenant, t.asset, t.resource, t.mountpoint]
+            ttf.add_metric(labels, t.seconds)
+            if t.earliest is not None:
+                early.add_metric(labels, t.earliest)
+            if t.latest is not None:
+                late.add_metric(labels, t.latest)
         yield ttf
+        yield early
+        yield late
         anomaly = _gauge(
             "inframind_anomaly_score",
             "Strongest anomaly score (0-1) of the asset's series of a signal kind in the last cycle.",

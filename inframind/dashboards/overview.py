@@ -167,11 +167,14 @@ def forecasts() -> Board:
     b.row("Time to full")
     b.add(
         grid(
-            "Analyzer forecast: time to full",
-            Q(f"inframind_capacity_time_to_full_seconds{sel()}"),
+            "Analyzer forecast: time to full (80% interval)",
+            Q(f"inframind_capacity_time_to_full_earliest_seconds{sel()}", "earliest"),
+            Q(f"inframind_capacity_time_to_full_seconds{sel()}", "expected"),
+            Q(f"inframind_capacity_time_to_full_latest_seconds{sel()}", "latest"),
             unit="dtdurations",
             hide=("instance",),
-            description="Only resources the analyzer expects to fill within its horizon.",
+            description="Only resources the analyzer expects to fill within its horizon; the interval's late edge "
+            "is empty when the slow end of the forecast never fills.",
         ),
         12,
         8,
