@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -46,24 +47,24 @@ def dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-class SQLState:
+class SQLState(ABC):
     """Key -> JSON on ``execute`` plus the stores; subclasses connect and create the schema, then call
     :meth:`_open_stores`."""
 
     dialect: Dialect
 
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
-        raise NotImplementedError
+    @abstractmethod
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> list[Any]: ...
 
-    def transaction(self) -> AbstractContextManager[None]:
-        raise NotImplementedError
+    @abstractmethod
+    def transaction(self) -> AbstractContextManager[None]: ...
 
+    @abstractmethod
     def clock(self) -> float:
         """Epoch seconds that leases and heartbeats are measured with."""
-        raise NotImplementedError
 
-    def close(self) -> None:
-        raise NotImplementedError
+    @abstractmethod
+    def close(self) -> None: ...
 
     def _open_stores(self) -> None:
         from inframind.analyzer.state.audit import SQLAuditStore
