@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-CONFIG_HELP = "YAML config file (default: ./inframind.yml if present, else built-in defaults)."
+from inframind.cli_common import CONFIG_HELP, load
 
 
 @click.group("report")
@@ -31,15 +31,12 @@ def report_rca(incident_id: str, fmt: str | None, out: Path | None, config_path:
     """Root-cause report of incident ID: timeline, causal chain, evidence and a chart of the key series."""
     from inframind.analyzer.report import ReportFormat, render, write_report
     from inframind.analyzer.report_load import ReportError, rca_report
-    from inframind.config import load_config
-    from inframind.schema import ConfigError
 
     chosen = fmt or ("html" if out is not None and out.suffix.lower() in (".html", ".htm") else "md")
     kind: ReportFormat = "html" if chosen == "html" else "md"
+    config = load(config_path)
     try:
-        report = rca_report(load_config(config_path), incident_id)
-    except ConfigError as exc:
-        raise click.ClickException(f"configuration error:\n{exc}") from None
+        report = rca_report(config, incident_id)
     except ReportError as exc:
         raise click.ClickException(str(exc)) from None
     for note in report.chart.notes:

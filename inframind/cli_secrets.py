@@ -12,7 +12,7 @@ import sys
 
 import click
 
-CONFIG_HELP = "YAML config file (default: ./inframind.yml if present, else built-in defaults)."
+from inframind.cli_common import CONFIG_HELP, fail, load
 
 
 @click.group("secrets")
@@ -36,31 +36,22 @@ def secrets_rotate(config_path: str | None) -> None:
 
     from inframind.analyzer.targets_api import rotate_credentials
     from inframind.analyzer.targets_api_store import TARGETS_FILE, SQLiteTargetStore, TargetStoreError
-    from inframind.config import load_config
-    from inframind.config.analyzer_sections import SecretStoreSettings
-    from inframind.schema import ConfigError
     from inframind.secretstore import SecretBox, SecretStoreError
 
-    try:
-        config = load_config(config_path)
-    except ConfigError as exc:
-        click.echo(f"configuration error:\n{exc}", err=True)
-        sys.exit(1)
-    settings = getattr(config.analyzer, "secrets", SecretStoreSettings())
+    config = load(config_path)
+    settings = config.analyzer.secrets
     path = Path(config.analyzer.state_dir) / TARGETS_FILE
     try:
         box = SecretBox.from_refs(settings.keys)
         if not box.available:
-            click.echo("no encryption key is configured (set INFRAMIND_SECRET_KEY or analyzer.secrets.keys)", err=True)
-            sys.exit(1)
+            fail("no encryption key is configured (set INFRAMIND_SECRET_KEY or analyzer.secrets.keys)")
         store = SQLiteTargetStore(path)
         try:
             rotated, current = rotate_credentials(store, box)
         finally:
             store.close()
     except (SecretStoreError, TargetStoreError) as exc:
-        click.echo(f"{path}: {exc}", err=True)
-        sys.exit(1)
+        fail(f"{path}: {exc}")
     click.echo(f"re-encrypted {rotated} credential(s); {current} already used the first key")
 
 
@@ -88,25 +79,20 @@ def secrets_import(export: str, legacy_key: str, tenant: str, config_path: str |
     from inframind.analyzer.auth import Principal
     from inframind.analyzer.targets_api import Targets, TargetsDeps
     from inframind.analyzer.targets_api_store import TARGETS_FILE, SQLiteTargetStore, TargetStoreError
-    from inframind.config import load_config
-    from inframind.config.analyzer_sections import SecretStoreSettings
     from inframind.inventory import load_inventory
-    from inframind.schema import ConfigError
     from inframind.secrets import SecretError, SecretRef
     from inframind.secrets_import import ImportError_, import_targets, legacy_fernet
     from inframind.secretstore import SecretBox, SecretStoreError
 
+    config = load(config_path)
     try:
-        config = load_config(config_path)
         fernet = legacy_fernet(SecretRef.from_config(legacy_key).resolve())
-        box = SecretBox.from_refs(getattr(config.analyzer, "secrets", SecretStoreSettings()).keys)
+        box = SecretBox.from_refs(config.analyzer.secrets.keys)
         text = Path(export).read_text(encoding="utf-8")
-    except (ConfigError, SecretError, SecretStoreError, ValueError, OSError) as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(1)
+    except (SecretError, SecretStoreError, ValueError, OSError) as exc:
+        fail(f"error: {exc}")
     if not box.available:
-        click.echo("no encryption key is configured (set INFRAMIND_SECRET_KEY or analyzer.secrets.keys)", err=True)
-        sys.exit(1)
+        fail("no encryption key is configured (set INFRAMIND_SECRET_KEY or analyzer.secrets.keys)")
     inventory = load_inventory(config.inventory) if config.inventory else None
     store = SQLiteTargetStore(Path(config.analyzer.state_dir) / TARGETS_FILE)
     deps = Deps(api_targets=TargetsDeps(store, box), inventory=inventory, clock=lambda: dt.datetime.now(dt.UTC))
@@ -114,8 +100,7 @@ def secrets_import(export: str, legacy_key: str, tenant: str, config_path: str |
     try:
         imported, problems = import_targets(text, fernet, targets, Principal("secrets-import", "admin", tenant))
     except (ImportError_, TargetStoreError) as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(1)
+        fail(f"error: {exc}")
     finally:
         store.close()
     for problem in problems:
