@@ -14,7 +14,7 @@ import json
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.responses import StreamingResponse
 
 from inframind.analyzer.api_common import ERRORS, Limit, Offset, page
@@ -44,6 +44,10 @@ def _filter(
     return AuditFilter(actor, tenant, action, outcome, utc(since), utc(until))
 
 
+Where = Annotated[AuditFilter, Depends(_filter)]
+"""The filter query parameters (actor, tenant, action, outcome, since, until), shared by listing and export."""
+
+
 def audit_router(deps: Deps) -> APIRouter:
     router = APIRouter(tags=["audit"], responses=ERRORS)
 
@@ -53,19 +57,8 @@ def audit_router(deps: Deps) -> APIRouter:
         return deps.audit
 
     @router.get(AUDIT_ROUTE, openapi_extra=policy("admin"))
-    def list_audit(
-        *,
-        actor: Text = None,
-        tenant: Text = None,
-        action: Text = None,
-        outcome: Literal["ok", "denied", "failed", "error"] | None = None,
-        since: Stamp = None,
-        until: Stamp = None,
-        limit: Limit = 100,
-        offset: Offset = 0,
-    ) -> dict[str, Any]:
+    def list_audit(*, where: Where, limit: Limit = 100, offset: Offset = 0) -> dict[str, Any]:
         """Audit records, newest first."""
-        where = _filter(actor=actor, tenant=tenant, action=action, outcome=outcome, since=since, until=until)
         try:
             records, total = log().query(where, limit, offset)
         except AuditError as exc:
@@ -73,17 +66,8 @@ def audit_router(deps: Deps) -> APIRouter:
         return page([r.to_dict() for r in records], limit, offset, total)
 
     @router.get(AUDIT_ROUTE + "/export", openapi_extra=policy("admin"), response_class=StreamingResponse)
-    def export_audit(
-        *,
-        actor: Text = None,
-        tenant: Text = None,
-        action: Text = None,
-        outcome: Literal["ok", "denied", "failed", "error"] | None = None,
-        since: Stamp = None,
-        until: Stamp = None,
-    ) -> StreamingResponse:
+    def export_audit(*, where: Where) -> StreamingResponse:
         """Matching records, oldest first, as JSON lines."""
-        where = _filter(actor=actor, tenant=tenant, action=action, outcome=outcome, since=since, until=until)
         store = log()
 
         def lines() -> Iterator[bytes]:
