@@ -174,6 +174,12 @@ def test_outputs_on_metrics_and_risk_over_the_api(timeline: Timeline) -> None:
     ttf = value("inframind_capacity_time_to_full_seconds", tenant="acme", asset="node-0002", resource="filesystem",
                 mountpoint="/data")  # fmt: skip
     assert 8 * DAY <= ttf <= 16 * DAY
+    labels = {"tenant": "acme", "asset": "node-0002", "resource": "filesystem", "mountpoint": "/data"}
+    earliest = value("inframind_capacity_time_to_full_earliest_seconds", **labels)
+    assert 0 < earliest <= ttf, "the interval's early edge comes no later than the expected fill"
+    latest = [v for k, v in samples.items() if k[0] == "inframind_capacity_time_to_full_latest_seconds"
+              and dict(k[1]) == labels]  # fmt: skip
+    assert all(v >= ttf for v in latest), "the late edge, when the slow end fills at all, is no earlier"
     assert 0.0 <= value("inframind_anomaly_score", tenant="acme", asset="node-0001", signal="iowait") <= 1.0
     assert value("inframind_hotspot_ratio", tenant="acme", group="rack=R00", asset="node-0000", resource="cpu") > 1.5
     assert 0.0 <= value("inframind_disk_failure_probability", tenant="acme", asset="node-0003", device="sda") < 0.01
