@@ -21,15 +21,10 @@ from inframind.analyzer.targets_api_model import module_catalog
 from inframind.analyzer.targets_api_sd import SdSettings
 from inframind.analyzer.targets_api_store import TARGETS_FILE, SQLiteTargetStore, TargetStoreError
 from inframind.config import Config
-from inframind.config.analyzer_sections import ApiTargetSettings, AuditSettings, SecretStoreSettings
 from inframind.secretstore import SecretBox, SecretStoreError
 
 if TYPE_CHECKING:
     from inframind.analyzer.api import Deps
-
-
-def _section(config: Config, name: str, default: Any) -> Any:
-    return getattr(config.analyzer, name, default)
 
 
 def open_api_v1(
@@ -47,9 +42,7 @@ def open_api_v1(
     With ``state`` (the analyzer's state store) the audit log is its ``audit`` table, shared by replicas on
     PostgreSQL; without it, a SQLite file of its own in the state directory."""
     state_dir = Path(config.analyzer.state_dir)
-    audit: AuditSettings = _section(config, "audit", AuditSettings())
-    secrets: SecretStoreSettings = _section(config, "secrets", SecretStoreSettings())
-    targets: ApiTargetSettings = _section(config, "targets", ApiTargetSettings())
+    audit, secrets, targets = config.analyzer.audit, config.analyzer.secrets, config.analyzer.targets
     try:
         if state is not None:
             log = StateAuditLog(state, retention=audit.retention, clock=deps.clock)

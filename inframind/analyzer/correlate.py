@@ -25,7 +25,6 @@ import dataclasses
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from inframind.analyzer.correlate_graph import ImpactGraph
 from inframind.analyzer.correlate_rank import Signal, rank
@@ -36,16 +35,6 @@ from inframind.config.analyzer_sections import CorrelationSettings
 
 MERGED_INTO = "merged_into"
 TITLE_LIMIT = 200
-
-
-def correlation_settings(analyzer_config: Any) -> CorrelationSettings:
-    """The config's ``analyzer.correlation`` section, or the defaults until the config has one. Read field by
-    field, so the config package may declare its own copy of the section (it imports nothing of the analyzer)."""
-    found = getattr(analyzer_config, "correlation", None)
-    if found is None or isinstance(found, CorrelationSettings):
-        return found or CorrelationSettings()
-    known = {f.name: getattr(found, f.name) for f in dataclasses.fields(CorrelationSettings) if hasattr(found, f.name)}
-    return CorrelationSettings(**known)
 
 
 class _Index:

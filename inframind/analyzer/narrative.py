@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any
 
 import requests
@@ -34,16 +34,6 @@ SYSTEM_PROMPT = {
         "числа и время начала. Не добавляй причин, чисел и советов, которых нет в фактах."  # noqa: RUF001
     ),
 }
-
-
-def narrative_settings(analyzer_config: Any) -> NarrativeSettings:
-    """The config's ``analyzer.narrative`` section, or the default (off) until the config has one. Read field by
-    field, so the config package may declare its own copy of the section (it imports nothing of the analyzer)."""
-    found = getattr(analyzer_config, "narrative", None)
-    if found is None or isinstance(found, NarrativeSettings):
-        return found or NarrativeSettings()
-    known = {f.name: getattr(found, f.name) for f in fields(NarrativeSettings) if hasattr(found, f.name)}
-    return NarrativeSettings(**known)
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ import requests
 
 from inframind.analyzer.correlate_graph import ImpactGraph
 from inframind.analyzer.explain import records_of
-from inframind.analyzer.narrative import Narrative, narrative_settings, summarize
+from inframind.analyzer.narrative import Narrative, summarize
 from inframind.analyzer.report import Report, build_report
 from inframind.analyzer.sources.promql import PromClient, PromSettings
 from inframind.analyzer.state import STATE_FILE, StateError, open_state, state_settings
@@ -65,7 +65,7 @@ def rca_report(
     prom = PromSettings(url=url, timeout=min(metrics.timeout, METRICS_TIMEOUT), retries=1, backoff=0.2,
                         max_points=metrics.max_points, path_prefix=metrics.path_prefix, headers=headers)  # fmt: skip
     client = PromClient(prom, session=session)
-    narration = narrative_settings(config.analyzer)
+    narration = config.analyzer.narrative
 
     def narrate(rca: Mapping[str, Any]) -> Narrative | None:
         return summarize(rca, narration, env=env)

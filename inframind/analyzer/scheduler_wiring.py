@@ -128,14 +128,13 @@ def leader_tasks(config: Config, deps: Deps, state: StateStore, replica: str) ->
     Also completes ``deps.delivery`` in place (ITSM webhook, Telegram relay, feedback links): those routes
     answer on every replica, while the delivery task runs on the leader only.
     """
-    from inframind.analyzer.correlate import correlation_settings
     from inframind.analyzer.correlation_task import TASK_NAME, CorrelationTask
     from inframind.analyzer.delivery_setup import build_delivery
     from inframind.analyzer.recommend_setup import store_recommender
     from inframind.config.delivery import delivery_settings
 
     tasks: list[Task] = []
-    correlation = correlation_settings(config.analyzer)
+    correlation = config.analyzer.correlation
     if correlation.enabled:
         fence = LeaderFence(state, replica)
         task = CorrelationTask(state.findings, state.incidents, deps.inventory, correlation, fence.transaction)

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 from inframind.schema import Duration, PathKey
 from inframind.secrets import SecretRef
+
+if TYPE_CHECKING:
+    from inframind.config.analyzer import AnalyzerConfig
 
 
 def _http_url(value: str) -> bool:
@@ -168,11 +171,7 @@ class DeliverySettings:
     itsm: ItsmSettings = ItsmSettings()
 
 
-def delivery_settings(analyzer_config: Any) -> DeliverySettings:
-    """The sections from ``config.analyzer`` where they exist already, defaults for the others."""
-    return DeliverySettings(
-        alertmanager=getattr(analyzer_config, "alertmanager", AlertmanagerSinkSettings()),
-        relay=getattr(analyzer_config, "relay", RelaySettings()),
-        feedback=getattr(analyzer_config, "feedback", FeedbackSettings()),
-        itsm=getattr(analyzer_config, "itsm", ItsmSettings()),
-    )
+def delivery_settings(analyzer_config: AnalyzerConfig) -> DeliverySettings:
+    """The four delivery sections of ``config.analyzer``, together."""
+    a = analyzer_config
+    return DeliverySettings(alertmanager=a.alertmanager, relay=a.relay, feedback=a.feedback, itsm=a.itsm)

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import random
-from types import SimpleNamespace
 
 import pytest
 
-from inframind.analyzer.correlate import correlate, correlation_settings
+from inframind.analyzer.correlate import correlate
 from inframind.analyzer.correlate_graph import ImpactGraph, edge_relevance
 from inframind.analyzer.correlate_rank import INFERRED
 from inframind.analyzer.incidents import Incident, incident_id
@@ -197,11 +196,3 @@ def test_thermal_warnings_on_the_r3_bmcs_alone_point_at_the_shared_cooling() -> 
     assert top.path == ("crac-3", "cooled-by", "R3", "in-rack", "R3-01")
     power = next(c for c in incident.causes if c.asset_id == "pdu-r3")
     assert power.score < top.score  # a PDU explains thermal warnings less well than the cooling that feeds R3
-
-
-def test_settings_come_from_the_config_section_field_by_field() -> None:
-    assert correlation_settings(SimpleNamespace()) == CorrelationSettings()
-    section = SimpleNamespace(window=600.0, max_hops=3, enabled=False, unrelated=1)
-    assert correlation_settings(SimpleNamespace(correlation=section)) == CorrelationSettings(
-        False, window=600, max_hops=3
-    )

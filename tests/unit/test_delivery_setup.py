@@ -11,6 +11,7 @@ import pytest
 
 from inframind.analyzer.delivery_setup import build_delivery, hmac_key
 from inframind.analyzer.state import StateDB
+from inframind.config import AnalyzerConfig
 from inframind.config.delivery import (
     AlertmanagerSinkSettings,
     DeliverySettings,
@@ -32,7 +33,7 @@ def state(tmp_path: Path) -> Iterator[StateDB]:
 
 
 def test_defaults_send_nothing(state: StateDB) -> None:
-    delivery = build_delivery(delivery_settings(object()), state)
+    delivery = build_delivery(delivery_settings(AnalyzerConfig()), state)
     assert delivery.task is None
     assert (delivery.deps.tickets, delivery.deps.relay, delivery.deps.feedback) == (None, None, None)
     assert delivery.interval == 10.0

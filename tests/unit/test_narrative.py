@@ -10,7 +10,6 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -19,7 +18,7 @@ from inframind.analyzer.correlate import correlate
 from inframind.analyzer.correlate_graph import ImpactGraph
 from inframind.analyzer.explain import rca_view
 from inframind.analyzer.incidents import Incident
-from inframind.analyzer.narrative import Narrative, chat_url, facts, narrative_settings, summarize
+from inframind.analyzer.narrative import Narrative, chat_url, facts, summarize
 from inframind.analyzer.report import build_report, render
 from inframind.analyzer.state import FindingRecord
 from inframind.config import AnalyzerConfig
@@ -180,9 +179,7 @@ def test_off_by_default_and_a_missing_key_asks_nothing(
     chat: ChatServer, incident: tuple[Incident, dict[str, FindingRecord]]
 ) -> None:
     rca = rca_view(incident[0], incident[1], ImpactGraph(inventory()))
-    assert narrative_settings(AnalyzerConfig()) == NarrativeSettings() and not NarrativeSettings().enabled
-    section = SimpleNamespace(enabled=True, url=chat.url, model="m", timeout=3.0, other="ignored")
-    assert narrative_settings(SimpleNamespace(narrative=section)) == NarrativeSettings(True, chat.url, "m", timeout=3.0)
+    assert AnalyzerConfig().narrative == NarrativeSettings() and not NarrativeSettings().enabled
     assert summarize(rca, NarrativeSettings(url=chat.url, model="m")) is None
     missing = summarize(rca, settings(chat.url), env={})
     assert missing is not None and missing.text is None and "LLM_KEY is not set" in missing.note
