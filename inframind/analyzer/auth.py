@@ -22,7 +22,7 @@ from fastapi.routing import APIRoute
 from prometheus_client import Counter
 
 from inframind.config import ROLES, ApiToken, Role
-from inframind.tokenfile import TokenFile, TokenFileError
+from inframind.tokenfile import StoredToken, TokenFile, TokenFileError
 
 if TYPE_CHECKING:
     from inframind.analyzer.oidc import OIDCVerifier
@@ -71,6 +71,19 @@ class TokenAuthenticator:
         self._clock = clock
         self._file = token_file
         self._oidc = oidc
+        self._index: tuple[tuple[StoredToken, ...], dict[str, StoredToken]] = ((), {})
+
+    def _stored(self) -> dict[str, StoredToken]:
+        """The token file by hash, rebuilt only when the file changed (its load is cached by mtime)."""
+        assert self._file is not None
+        try:
+            tokens = self._file.load()
+        except TokenFileError as exc:
+            log.error("token file unreadable, its tokens are refused: %s", exc)
+            return {}
+        if self._index[0] is not tokens:
+            self._index = (tokens, {t.hash: t for t in tokens})
+        return self._index[1]
 
     def authenticate(self, token: str) -> tuple[Principal | None, str]:
         if token.count(".") == 2:
@@ -80,12 +93,7 @@ class TokenAuthenticator:
         hashed = "sha256:" + hashlib.sha256(token.encode("utf-8")).hexdigest()
         entry = self._by_hash.get(hashed)
         if entry is None and self._file is not None:
-            try:
-                stored = {t.hash: t for t in self._file.load()}
-            except TokenFileError as exc:
-                log.error("token file unreadable, its tokens are refused: %s", exc)
-                stored = {}
-            record = stored.get(hashed)
+            record = self._stored().get(hashed)
             if record is not None and record.revoked is not None:
                 return None, "revoked_token"
             entry = record.as_api_token() if record is not None else None
